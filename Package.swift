@@ -1,0 +1,45 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "logwatch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "logwatch", targets: ["logwatch"]),
+        .library(name: "LogIngest", targets: ["LogIngest"]),
+        .library(name: "AnomalyEngine", targets: ["AnomalyEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // The engine: a synchronous state machine over events. No C, no I/O, no clocks.
+        // It owns the event model, which LogIngest produces.
+        .target(name: "AnomalyEngine"),
+        // Decoding, framing, format detection and parsing. The only module that touches C.
+        .target(name: "LogIngest", dependencies: ["CZstd", "CZlib", "AnomalyEngine"]),
+        .executableTarget(
+            name: "logwatch",
+            dependencies: [
+                "LogIngest", "AnomalyEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(name: "LogIngestTests", dependencies: ["LogIngest", "AnomalyEngine"]),
+        .testTarget(name: "AnomalyEngineTests", dependencies: ["AnomalyEngine"]),
+        .testTarget(name: "logwatchTests", dependencies: ["logwatch"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

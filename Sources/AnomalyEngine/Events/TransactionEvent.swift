@@ -1,0 +1,121 @@
+/// The API style of a request.
+public enum APIProtocol: UInt8, Sendable, CaseIterable {
+    case rest, soap, other
+
+    /// The name used in JSON output: `REST`, `SOAP`, `other`.
+    public var name: String {
+        switch self {
+        case .rest: "REST"
+        case .soap: "SOAP"
+        case .other: "other"
+        }
+    }
+}
+
+/// What became of a request.
+public enum Outcome: UInt8, Sendable, CaseIterable {
+    case success
+    case authFailure
+    case error
+
+    /// The name used in JSON output: `success`, `auth_failure`, `error`.
+    public var name: String {
+        switch self {
+        case .success: "success"
+        case .authFailure: "auth_failure"
+        case .error: "error"
+        }
+    }
+}
+
+/// Why a request counts as a failed authentication.
+public enum FailureReason: UInt8, Sendable, CaseIterable {
+    /// HTTP 401 or 407: the credentials were missing or wrong.
+    case badCredentials
+    /// HTTP 403: authenticated, but not allowed (for example a scope violation).
+    case forbidden
+    /// nginx 495: the client certificate failed verification (mutual TLS).
+    case clientCertificateInvalid
+    /// nginx 496: no client certificate was sent where one is required (mutual TLS).
+    case clientCertificateMissing
+    case oauthInvalidClient
+    case oauthInvalidGrant
+    case oauthInvalidToken
+    case oauthUnauthorizedClient
+    case oauthAccessDenied
+    case wsseFailedAuthentication
+    case wsseInvalidSecurity
+    case wsseInvalidSecurityToken
+    case wsseFailedCheck
+    case wsseSecurityTokenUnavailable
+
+    /// The name used in JSON output; OAuth and WS-Security reasons keep their protocol's own code.
+    public var name: String {
+        switch self {
+        case .badCredentials: "bad_credentials"
+        case .forbidden: "forbidden"
+        case .clientCertificateInvalid: "client_certificate_invalid"
+        case .clientCertificateMissing: "client_certificate_missing"
+        case .oauthInvalidClient: "invalid_client"
+        case .oauthInvalidGrant: "invalid_grant"
+        case .oauthInvalidToken: "invalid_token"
+        case .oauthUnauthorizedClient: "unauthorized_client"
+        case .oauthAccessDenied: "access_denied"
+        case .wsseFailedAuthentication: "wsse:FailedAuthentication"
+        case .wsseInvalidSecurity: "wsse:InvalidSecurity"
+        case .wsseInvalidSecurityToken: "wsse:InvalidSecurityToken"
+        case .wsseFailedCheck: "wsse:FailedCheck"
+        case .wsseSecurityTokenUnavailable: "wsse:SecurityTokenUnavailable"
+        }
+    }
+}
+
+/// Where an event came from: an input (by its index in the run's list of inputs) and a 1-based line.
+public struct Origin: Hashable, Sendable {
+    public var input: Int32
+    public var line: Int64
+
+    public init(input: Int32, line: Int64) {
+        self.input = input
+        self.line = line
+    }
+}
+
+/// One request, as read from a transaction log.
+public struct TransactionEvent: Sendable, Equatable {
+    /// Event time in milliseconds since the Unix epoch, UTC.
+    public var time: Int64
+    public var sourceIP: IPAddress?
+    /// The user, OAuth client id, API key id or service account, when the log names one.
+    public var principal: String?
+    public var apiProtocol: APIProtocol
+    public var method: String?
+    /// The URL path, without the query string (query strings often carry tokens).
+    public var path: String?
+    public var status: Int?
+    public var outcome: Outcome
+    public var failureReason: FailureReason?
+    public var durationMs: Double?
+    public var bytes: Int64?
+    public var origin: Origin
+
+    public init(
+        time: Int64, sourceIP: IPAddress? = nil, principal: String? = nil, apiProtocol: APIProtocol = .other,
+        method: String? = nil, path: String? = nil, status: Int? = nil, outcome: Outcome = .success,
+        failureReason: FailureReason? = nil, durationMs: Double? = nil, bytes: Int64? = nil,
+        origin: Origin = Origin(input: 0, line: 0)
+    ) {
+        self.time = time
+        self.sourceIP = sourceIP
+        self.principal = principal
+        self.apiProtocol = apiProtocol
+        self.method = method
+        self.path = path
+        self.status = status
+        self.outcome = outcome
+        self.failureReason = failureReason
+        self.durationMs = durationMs
+        self.bytes = bytes
+        self.origin = origin
+    }
+}

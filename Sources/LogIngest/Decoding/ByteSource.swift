@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file descriptor read in chunks: a file, or standard input for `-`.
+final class ByteSource {
+    let name: String
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    /// Bytes read from the descriptor so far.
+    private(set) var bytesRead: Int64 = 0
+    /// Size of the file when it is a regular file (for progress), else nil.
+    let regularFileSize: Int64?
+
+    init(path: String) throws(IngestError) {
+        name = path
+        if path == "-" {
+            fd = 0
+            ownsDescriptor = false
+        } else {
+            let d = open(path, O_RDONLY | O_CLOEXEC)
+            guard d >= 0 else { throw .cannotOpen(path, errno: errno) }
+            var st = stat()
+            if fstat(d, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+                close(d)
+                throw .cannotOpen(path, errno: EISDIR)
+            }
+            fd = d
+            ownsDescriptor = true
+        }
+        var st = stat()
+        regularFileSize = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int64(st.st_size) : nil
+    }
+
+    deinit {
+        if ownsDescriptor { close(fd) }
+    }
+
+    /// Reads up to `buffer.count` bytes; 0 means end of input.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 {
+                bytesRead += Int64(n)
+                return n
+            }
+            if errno == EINTR { continue }
+            throw .readFailed(name, errno: errno, offset: bytesRead)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+/// Reads an input and hands out its decoded bytes, whatever its compression.
+///
+/// Memory is bounded: one input buffer of `chunkSize` bytes plus the decoder's own state.
+final class DecodingReader {
+    private let source: ByteSource
+    private var decoder: any StreamDecoder
+    private let inputBuffer: UnsafeMutableRawBufferPointer
+    private var inputStart = 0
+    private var inputEnd = 0
+    private var endOfInput = false
+    private var stalledCalls = 0
+    /// Compressed bytes handed to the decoder so far.
+    private(set) var compressedConsumed: Int64 = 0
+    /// Decoded bytes produced so far.
+    private(set) var decodedProduced: Int64 = 0
+
+    var kind: StreamKind { decoder.kind }
+    var name: String { source.name }
+    var compressedSize: Int64? { source.regularFileSize }
+    var compressedRead: Int64 { source.bytesRead }
+
+    init(source: ByteSource, chunkSize: Int = 128 * 1024) throws(IngestError) {
+        self.source = source
+        inputBuffer = .allocate(byteCount: max(chunkSize, 16), alignment: 16)
+        decoder = PlainDecoder()
+        // Read until there are enough bytes to tell the kind (or the input ends).
+        while inputEnd < 4 {
+            let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: inputBuffer[inputEnd...]))
+            if n == 0 { endOfInput = true; break }
+            inputEnd += n
+        }
+        switch StreamKind.detect(UnsafeRawBufferPointer(rebasing: inputBuffer[0..<inputEnd])) {
+        case .zstd: decoder = ZstdDecoder()
+        case .gzip: decoder = GzipDecoder()
+        case .plain: break
+        }
+    }
+
+    deinit {
+        inputBuffer.deallocate()
+    }
+
+    /// Fills `output` with decoded bytes.
+    /// - Returns: the number of bytes written; 0 only at the clean end of the input.
+    /// - Throws: `IngestError` for a read failure, corruption or truncation, with the
+    ///   compressed offset at which decoding stopped.
+    func read(into output: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
+        precondition(output.count > 0)
+        while true {
+            if inputStart == inputEnd && !endOfInput {
+                inputStart = 0
+                inputEnd = try source.read(into: inputBuffer)
+                if inputEnd == 0 { endOfInput = true }
+            }
+            let input = UnsafeRawBufferPointer(rebasing: inputBuffer[inputStart..<inputEnd])
+            let result: (consumed: Int, produced: Int)
+            do {
+                result = try decoder.decode(input: input, output: output)
+            } catch {
+                let offset = compressedConsumed + Int64(error.offsetInInput)
+                switch error.kind {
+                case .corrupt(let detail):
+                    throw .corrupt(source.name, stream: decoder.kind.rawValue, detail: detail, offset: offset)
+                case .trailingGarbage:
+                    throw .trailingGarbage(source.name, stream: decoder.kind.rawValue, offset: offset)
+                }
+            }
+            inputStart += result.consumed
+            compressedConsumed += Int64(result.consumed)
+            decodedProduced += Int64(result.produced)
+            if result.produced > 0 { return result.produced }
+            if endOfInput && inputStart == inputEnd {
+                if !decoder.atFrameBoundary {
+                    throw .truncated(source.name, stream: decoder.kind.rawValue, offset: compressedConsumed)
+                }
+                return 0
+            }
+            // Guard against a decoder that neither consumes nor produces with input in hand.
+            if result.consumed == 0 && inputStart < inputEnd {
+                stalledCalls += 1
+                if stalledCalls > 3 {
+                    throw .corrupt(source.name, stream: decoder.kind.rawValue, detail: "decoder made no progress", offset: compressedConsumed)
+                }
+            } else {
+                stalledCalls = 0
+            }
+        }
+    }
+}

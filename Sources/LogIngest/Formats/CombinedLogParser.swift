@@ -1,0 +1,89 @@
+/// Apache and nginx access logs, `common` and `combined`, with the extra fields that nginx and
+/// Traefik variants add after the user agent:
+///
+///     203.0.113.9 - svc_hr [10/Oct/2023:11:06:56 +0200] "GET /api/now/table/incident HTTP/1.1" 401 53 "-" "curl/8.0" rt=0.012
+struct CombinedLogParser: LineParser {
+    var format: LogFormat { .combined }
+
+    func parse(_ line: UnsafeRawBufferPointer, into slots: inout FieldSlots) -> LineVerdict {
+        if line.isEmpty { return .skip }
+        var c = ByteCursor(line)
+        c.skipSpaces()
+        let host = c.token()
+        guard !host.isEmpty else { return .malformed("no client address") }
+        slots.set(.sourceIP, host)
+        c.skipSpaces()
+        _ = c.token() // identd, always "-" in practice
+        c.skipSpaces()
+        // The user may be quoted by some loggers (Traefik writes "-" unquoted, Apache may quote).
+        let user: UnsafeRawBufferPointer
+        if !c.atEnd && c.current == UInt8(ascii: "\"") {
+            guard let q = c.quoted() else { return .malformed("unterminated quoted user") }
+            user = q
+        } else {
+            user = c.token()
+        }
+        if !(user.count == 1 && user[0] == UInt8(ascii: "-")) && !user.isEmpty { slots.set(.principal, user) }
+        c.skipSpaces()
+        guard !c.atEnd, c.current == UInt8(ascii: "[") else { return .malformed("no [timestamp] after the user field") }
+        c.index += 1
+        guard let time = c.upTo(UInt8(ascii: "]")) else { return .malformed("unterminated [timestamp]") }
+        slots.set(.time, time)
+        c.skipSpaces()
+        guard let request = c.quoted() else { return .malformed("no quoted request line") }
+        slots.set(.requestLine, request)
+        c.skipSpaces()
+        let status = c.token()
+        guard status.count == 3, status.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return .malformed("status is not a 3-digit number") }
+        slots.set(.status, status)
+        c.skipSpaces()
+        let size = c.token()
+        if !size.isEmpty && !(size.count == 1 && size[0] == UInt8(ascii: "-")) {
+            guard size.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return .malformed("response size is not a number") }
+            slots.set(.bytes, size)
+        }
+        // Referer and user agent (combined), then extras: all optional.
+        var quotedSeen = 0
+        while true {
+            c.skipSpaces()
+            if c.atEnd { break }
+            if c.current == UInt8(ascii: "\"") {
+                guard c.quoted() != nil else { return .malformed("unterminated quoted field after the status") }
+                quotedSeen += 1
+                continue
+            }
+            let extra = c.token()
+            if quotedSeen >= 2 { noteExtra(extra, into: &slots) }
+        }
+        return .fields
+    }
+
+    /// Durations from the fields nginx and Traefik configurations commonly append:
+    /// `rt=0.012` or `request_time=0.012` (seconds), `12ms` (Traefik), a bare `0.012` (nginx $request_time).
+    private func noteExtra(_ token: UnsafeRawBufferPointer, into slots: inout FieldSlots) {
+        if let eq = token.firstIndex(of: UInt8(ascii: "=")) {
+            let key = UnsafeRawBufferPointer(rebasing: token[..<eq])
+            let value = UnsafeRawBufferPointer(rebasing: token[(eq + 1)...])
+            if Self.equals(key, "rt") || Self.equals(key, "request_time") {
+                slots.set(.duration, value)
+                slots.durationUnit = .seconds
+            }
+            return
+        }
+        if token.count > 2 && token[token.count - 2] == UInt8(ascii: "m") && token[token.count - 1] == UInt8(ascii: "s") {
+            slots.set(.duration, token, rank: 1)
+            return
+        }
+        // nginx's $request_time: seconds with exactly three decimals.
+        if token.count >= 5 && token[token.count - 4] == UInt8(ascii: "."), token.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: ".") }) {
+            if slots.wants(.duration, rank: 2) {
+                slots.set(.duration, token, rank: 2)
+                slots.durationUnit = .seconds
+            }
+        }
+    }
+
+    static func equals(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        literal.withUTF8Buffer { l in bytes.count == l.count && zip(bytes, l).allSatisfy { $0 == $1 } }
+    }
+}

@@ -1,0 +1,273 @@
+import AnomalyEngine
+
+/// Turns the raw fields of one line into a `TransactionEvent`: parses times, addresses and
+/// numbers, and classifies protocol, outcome and failure reason the same way for every format.
+struct EventBuilder {
+    var timestamps: TimestampParser
+
+    init(naiveZone: NaiveTimeZone) {
+        timestamps = TimestampParser(naiveZone: naiveZone)
+    }
+
+    enum Failure: Error { case missingTime, badTime }
+
+    mutating func build(_ slots: FieldSlots, origin: Origin) throws(Failure) -> TransactionEvent {
+        guard slots.has(.time) else { throw .missingTime }
+        guard let time = slots.withValue(.time, { timestamps.parse($0) }) ?? nil else { throw .badTime }
+        var event = TransactionEvent(time: time, origin: origin)
+        event.sourceIP = slots.withValue(.sourceIP) { Self.parseAddress($0) } ?? nil
+        event.principal = slots.withValue(.principal) { Self.text($0) } ?? nil
+
+        // Method and target, from their own fields or from a request line "GET /x HTTP/1.1".
+        var method: String? = slots.withValue(.method) { Self.text($0) } ?? nil
+        var protocolKind = APIProtocol.other
+        slots.withValue(.requestLine) { line in
+            let parts = Self.splitRequestLine(line)
+            if method == nil, let m = parts.method { method = Self.text(m) }
+            if !slots.has(.path), let target = parts.target {
+                event.path = Self.pathWithoutQuery(target)
+                protocolKind = Self.classifyProtocol(type: nil, target: Self.stripSchemeAndHost(target))
+            }
+        }
+        if method != nil && !Self.looksLikeMethod(method!) { method = nil }
+        event.method = method
+        slots.withValue(.path) { raw in
+            event.path = Self.pathWithoutQuery(raw)
+            protocolKind = Self.classifyProtocol(type: nil, target: Self.stripSchemeAndHost(raw))
+        }
+        if let typed = slots.withValue(.apiType, { Self.classifyType($0) }) ?? nil {
+            protocolKind = typed
+        }
+        event.apiProtocol = protocolKind
+
+        event.status = slots.withValue(.status) { bytes -> Int? in
+            guard let v = NumberParsing.integer(bytes), v >= 100, v <= 999 else { return nil }
+            return Int(v)
+        } ?? nil
+        event.bytes = slots.withValue(.bytes) { NumberParsing.integer($0).flatMap { $0 >= 0 ? $0 : nil } } ?? nil
+        event.durationMs = slots.withValue(.duration) { Self.durationMs($0, unit: slots.durationUnit) } ?? nil
+
+        let reason = Self.failureReason(status: event.status, errorText: slots.withValue(.errorText) { Self.errorReason($0, status: event.status) } ?? nil)
+        event.failureReason = reason
+        if reason != nil {
+            event.outcome = .authFailure
+        } else if let s = event.status, s >= 400 {
+            event.outcome = .error
+        } else {
+            event.outcome = .success
+        }
+        return event
+    }
+
+    // MARK: - Pieces
+
+    /// Text of a field, nil for empty or `-`. Invalid UTF-8 becomes U+FFFD.
+    static func text(_ bytes: UnsafeRawBufferPointer) -> String? {
+        if bytes.isEmpty || (bytes.count == 1 && bytes[0] == UInt8(ascii: "-")) { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// An address possibly wrapped in brackets or followed by a port (`[::1]:443`,
+    /// `203.0.113.9:51234`), or the first of a comma-separated list.
+    static func parseAddress(_ raw: UnsafeRawBufferPointer) -> IPAddress? {
+        var s = raw
+        if let comma = s.firstIndex(of: UInt8(ascii: ",")) { s = UnsafeRawBufferPointer(rebasing: s[..<comma]) }
+        while let f = s.first, f == 0x20 { s = UnsafeRawBufferPointer(rebasing: s.dropFirst()) }
+        while let l = s.last, l == 0x20 { s = UnsafeRawBufferPointer(rebasing: s.dropLast()) }
+        guard !s.isEmpty else { return nil }
+        if s[0] == UInt8(ascii: "[") {
+            guard let close = s.firstIndex(of: UInt8(ascii: "]")) else { return nil }
+            return IPAddress(utf8: UnsafeRawBufferPointer(rebasing: s[1..<close]))
+        }
+        if let ip = IPAddress(utf8: s) { return ip }
+        // "a.b.c.d:port": exactly one colon means IPv4 with a port.
+        var colons = 0
+        var lastColon = 0
+        for (i, b) in s.enumerated() where b == UInt8(ascii: ":") { colons += 1; lastColon = i }
+        if colons == 1 { return IPAddress(utf8: UnsafeRawBufferPointer(rebasing: s[..<lastColon])) }
+        return nil
+    }
+
+    static func splitRequestLine(_ line: UnsafeRawBufferPointer) -> (method: UnsafeRawBufferPointer?, target: UnsafeRawBufferPointer?) {
+        guard let firstSpace = line.firstIndex(of: 0x20) else { return (nil, nil) }
+        let method = UnsafeRawBufferPointer(rebasing: line[..<firstSpace])
+        var targetEnd = line.count
+        var i = line.count - 1
+        while i > firstSpace {
+            if line[i] == 0x20 { targetEnd = i; break }
+            i -= 1
+        }
+        // "GET /x" (HTTP/0.9) has no protocol part; "GET /a b HTTP/1.1" keeps "/a b".
+        if targetEnd < line.count {
+            let proto = UnsafeRawBufferPointer(rebasing: line[(targetEnd + 1)...])
+            if !(proto.count >= 5 && proto[0] == UInt8(ascii: "H") && proto[1] == UInt8(ascii: "T")) { targetEnd = line.count }
+        }
+        guard targetEnd > firstSpace + 1 else { return (method, nil) }
+        return (method, UnsafeRawBufferPointer(rebasing: line[(firstSpace + 1)..<targetEnd]))
+    }
+
+    static func looksLikeMethod(_ m: String) -> Bool {
+        guard !m.isEmpty, m.utf8.count <= 24 else { return false }
+        return m.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || ($0 >= 0x61 && $0 <= 0x7A) }
+    }
+
+    /// Drops `scheme://host` from an absolute URL (Kong's `request.url`, proxies' CONNECT lines).
+    static func stripSchemeAndHost(_ raw: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        guard raw.count > 8, raw[0] != UInt8(ascii: "/") else { return raw }
+        for i in 0..<min(raw.count - 2, 16) where raw[i] == UInt8(ascii: ":") && raw[i + 1] == UInt8(ascii: "/") && raw[i + 2] == UInt8(ascii: "/") {
+            let afterScheme = i + 3
+            if let slash = raw[afterScheme...].firstIndex(of: UInt8(ascii: "/")) {
+                return UnsafeRawBufferPointer(rebasing: raw[slash...])
+            }
+            return UnsafeRawBufferPointer(rebasing: raw[raw.count...])
+        }
+        return raw
+    }
+
+    /// The path part of a request target: query and fragment dropped, since query strings carry tokens.
+    static func pathWithoutQuery(_ raw: UnsafeRawBufferPointer) -> String? {
+        let target = stripSchemeAndHost(raw)
+        var end = target.count
+        for (i, b) in target.enumerated() where b == UInt8(ascii: "?") || b == UInt8(ascii: "#") { end = i; break }
+        return text(UnsafeRawBufferPointer(rebasing: target[..<end]))
+    }
+
+    /// SOAP for `?SOAP`, `.do?SOAP`, `/soap` or `?wsdl` in the target; REST under `/api/`.
+    static func classifyProtocol(type: APIProtocol?, target: UnsafeRawBufferPointer) -> APIProtocol {
+        if let type { return type }
+        if contains(target, caseInsensitive: "?soap") || contains(target, caseInsensitive: "/soap") || contains(target, caseInsensitive: "?wsdl") { return .soap }
+        if target.count >= 5 && contains(UnsafeRawBufferPointer(rebasing: target[0..<5]), caseInsensitive: "/api/") { return .rest }
+        return .other
+    }
+
+    static func classifyType(_ bytes: UnsafeRawBufferPointer) -> APIProtocol? {
+        if contains(bytes, caseInsensitive: "soap") { return .soap }
+        if contains(bytes, caseInsensitive: "rest") { return .rest }
+        return nil
+    }
+
+    static func durationMs(_ bytes: UnsafeRawBufferPointer, unit: DurationUnit) -> Double? {
+        var s = bytes
+        var unit = unit
+        // "12ms", "0.5s", "850us" carry their unit.
+        if s.count > 2 && s[s.count - 2] == UInt8(ascii: "m") && s[s.count - 1] == UInt8(ascii: "s") {
+            s = UnsafeRawBufferPointer(rebasing: s.dropLast(2)); unit = .milliseconds
+        } else if s.count > 2 && (s[s.count - 2] == UInt8(ascii: "u") || s[s.count - 2] == UInt8(ascii: "n")) && s[s.count - 1] == UInt8(ascii: "s") {
+            unit = s[s.count - 2] == UInt8(ascii: "u") ? .microseconds : .nanoseconds
+            s = UnsafeRawBufferPointer(rebasing: s.dropLast(2))
+        } else if s.count > 1 && s[s.count - 1] == UInt8(ascii: "s") {
+            s = UnsafeRawBufferPointer(rebasing: s.dropLast()); unit = .seconds
+        }
+        guard let v = NumberParsing.decimal(s), v >= 0, v.isFinite else { return nil }
+        switch unit {
+        case .seconds: return v * 1000
+        case .milliseconds: return v
+        case .microseconds: return v / 1000
+        case .nanoseconds: return v / 1_000_000
+        case .auto: return s.contains(UInt8(ascii: ".")) ? v * 1000 : v
+        }
+    }
+
+    private static let wsseCodes: [(StaticString, FailureReason)] = [
+        ("failedauthentication", .wsseFailedAuthentication),
+        ("invalidsecuritytoken", .wsseInvalidSecurityToken),
+        ("invalidsecurity", .wsseInvalidSecurity),
+        ("failedcheck", .wsseFailedCheck),
+        ("securitytokenunavailable", .wsseSecurityTokenUnavailable),
+    ]
+    private static let oauthCodes: [(StaticString, FailureReason)] = [
+        ("invalid_client", .oauthInvalidClient),
+        ("invalid_grant", .oauthInvalidGrant),
+        ("invalid_token", .oauthInvalidToken),
+        ("unauthorized_client", .oauthUnauthorizedClient),
+        ("access_denied", .oauthAccessDenied),
+    ]
+
+    /// A reason named in an error or fault field. SOAP 1.1 answers every fault with 500, so
+    /// WS-Security faults count at any error status; OAuth codes at 400, 401 and 403.
+    static func errorReason(_ text: UnsafeRawBufferPointer, status: Int?) -> FailureReason? {
+        if status == nil || status! >= 400 {
+            for (code, reason) in wsseCodes where contains(text, caseInsensitive: code) { return reason }
+        }
+        if status == nil || status == 400 || status == 401 || status == 403 {
+            for (code, reason) in oauthCodes where contains(text, caseInsensitive: code) { return reason }
+        }
+        return nil
+    }
+
+    static func failureReason(status: Int?, errorText: FailureReason?) -> FailureReason? {
+        if let errorText { return errorText }
+        switch status {
+        case 401, 407: return .badCredentials
+        case 403: return .forbidden
+        case 495: return .clientCertificateInvalid
+        case 496: return .clientCertificateMissing
+        default: return nil
+        }
+    }
+
+    /// ASCII case-insensitive substring search; `needle` must be lower case.
+    static func contains(_ haystack: UnsafeRawBufferPointer, caseInsensitive needle: StaticString) -> Bool {
+        needle.withUTF8Buffer { n in contains(haystack, lowercased: UnsafeRawBufferPointer(n)) }
+    }
+
+    private static func contains(_ haystack: UnsafeRawBufferPointer, lowercased n: UnsafeRawBufferPointer) -> Bool {
+        guard n.count > 0, haystack.count >= n.count else { return false }
+        let first = n[0]
+        for i in 0...(haystack.count - n.count) {
+            let b = haystack[i]
+            guard (b >= 0x41 && b <= 0x5A ? b | 0x20 : b) == first else { continue }
+            var k = 1
+            while k < n.count {
+                let c = haystack[i + k]
+                if (c >= 0x41 && c <= 0x5A ? c | 0x20 : c) != n[k] { break }
+                k += 1
+            }
+            if k == n.count { return true }
+        }
+        return false
+    }
+}
+
+/// Numbers from bytes, without allocating.
+enum NumberParsing {
+    /// A whole number, optionally quoted; nil for anything else or on overflow.
+    static func integer(_ raw: UnsafeRawBufferPointer) -> Int64? {
+        var s = raw
+        if s.count >= 2 && s.first == UInt8(ascii: "\"") && s.last == UInt8(ascii: "\"") { s = UnsafeRawBufferPointer(rebasing: s[1..<(s.count - 1)]) }
+        guard !s.isEmpty, s.count <= 18 else { return nil }
+        var v: Int64 = 0
+        var i = 0
+        var negative = false
+        if s[0] == UInt8(ascii: "-") { negative = true; i = 1; guard s.count > 1 else { return nil } }
+        while i < s.count {
+            let d = Int64(s[i]) &- 48
+            guard d >= 0 && d <= 9 else {
+                // "12.0" from JSON encoders that write every number as a float.
+                if s[i] == UInt8(ascii: "."), let f = decimal(s), f == f.rounded(), abs(f) < 1e15 { return Int64(f) }
+                return nil
+            }
+            v = v * 10 + d
+            i += 1
+        }
+        return negative ? -v : v
+    }
+
+    /// A decimal number such as `0.012`, `12`, `1.5e3`; nil for anything else.
+    static func decimal(_ s: UnsafeRawBufferPointer) -> Double? {
+        guard !s.isEmpty, s.count <= 40 else { return nil }
+        var whole: Double = 0
+        var i = 0
+        var sawDigit = false
+        while i < s.count, s[i] >= 48 && s[i] <= 57 { whole = whole * 10 + Double(s[i] - 48); i += 1; sawDigit = true }
+        if i < s.count && s[i] == UInt8(ascii: ".") {
+            i += 1
+            var scale = 0.1
+            while i < s.count, s[i] >= 48 && s[i] <= 57 { whole += Double(s[i] - 48) * scale; scale /= 10; i += 1; sawDigit = true }
+        }
+        guard sawDigit else { return nil }
+        if i == s.count { return whole }
+        guard s[i] == UInt8(ascii: "e") || s[i] == UInt8(ascii: "E") else { return nil }
+        return Double(String(decoding: s, as: UTF8.self))
+    }
+}

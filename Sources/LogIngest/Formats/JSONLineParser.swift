@@ -1,0 +1,242 @@
+/// One JSON object per line. Fields are found by dotted path through `JSONFieldMap`; values of
+/// other keys are checked for syntax but never copied.
+struct JSONLineParser: LineParser {
+    var format: LogFormat { .json }
+    let map: JSONFieldMap
+    /// Nesting beyond this is refused as malformed (no recursion without bound).
+    static let maxDepth = 64
+    static let maxErrorTextBytes = 4096
+    private var path: [UInt8] = []
+
+    init(map: JSONFieldMap) {
+        self.map = map
+        path.reserveCapacity(256)
+    }
+
+    private struct SyntaxError: Error { let reason: String }
+
+    mutating func parse(_ line: UnsafeRawBufferPointer, into slots: inout FieldSlots) -> LineVerdict {
+        var c = ByteCursor(line)
+        skipWhitespace(&c)
+        if c.atEnd { return .skip }
+        guard c.current == UInt8(ascii: "{") else { return .malformed("not a JSON object") }
+        path.removeAll(keepingCapacity: true)
+        do {
+            try parseObject(&c, depth: 1, inArray: false, slots: &slots)
+            skipWhitespace(&c)
+            guard c.atEnd else { return .malformed("text after the JSON object at byte \(c.index + 1)") }
+        } catch {
+            return .malformed(error.reason)
+        }
+        return .fields
+    }
+
+    @inline(__always)
+    private func skipWhitespace(_ c: inout ByteCursor) {
+        while c.index < c.bytes.count {
+            let b = c.bytes[c.index]
+            guard b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D else { return }
+            c.index += 1
+        }
+    }
+
+    private mutating func parseObject(_ c: inout ByteCursor, depth: Int, inArray: Bool, slots: inout FieldSlots) throws(SyntaxError) {
+        guard depth <= Self.maxDepth else { throw SyntaxError(reason: "nested deeper than \(Self.maxDepth) levels") }
+        c.index += 1 // "{"
+        skipWhitespace(&c)
+        if !c.atEnd && c.current == UInt8(ascii: "}") { c.index += 1; return }
+        while true {
+            skipWhitespace(&c)
+            guard !c.atEnd, c.current == UInt8(ascii: "\"") else { throw SyntaxError(reason: "expected a key at byte \(c.index + 1)") }
+            let pathLength = path.count
+            if pathLength > 0 { path.append(UInt8(ascii: ".")) }
+            try readString(&c, into: .key, slots: &slots)
+            skipWhitespace(&c)
+            guard !c.atEnd, c.current == UInt8(ascii: ":") else { throw SyntaxError(reason: "expected ':' at byte \(c.index + 1)") }
+            c.index += 1
+            skipWhitespace(&c)
+            try parseValue(&c, depth: depth, inArray: inArray, slots: &slots)
+            path.removeSubrange(pathLength...)
+            skipWhitespace(&c)
+            guard !c.atEnd else { throw SyntaxError(reason: "unterminated object") }
+            if c.current == UInt8(ascii: ",") { c.index += 1; continue }
+            if c.current == UInt8(ascii: "}") { c.index += 1; return }
+            throw SyntaxError(reason: "expected ',' or '}' at byte \(c.index + 1)")
+        }
+    }
+
+    private mutating func parseArray(_ c: inout ByteCursor, depth: Int, slots: inout FieldSlots) throws(SyntaxError) {
+        guard depth <= Self.maxDepth else { throw SyntaxError(reason: "nested deeper than \(Self.maxDepth) levels") }
+        c.index += 1 // "["
+        skipWhitespace(&c)
+        if !c.atEnd && c.current == UInt8(ascii: "]") { c.index += 1; return }
+        while true {
+            skipWhitespace(&c)
+            try parseValue(&c, depth: depth, inArray: true, slots: &slots)
+            skipWhitespace(&c)
+            guard !c.atEnd else { throw SyntaxError(reason: "unterminated array") }
+            if c.current == UInt8(ascii: ",") { c.index += 1; continue }
+            if c.current == UInt8(ascii: "]") { c.index += 1; return }
+            throw SyntaxError(reason: "expected ',' or ']' at byte \(c.index + 1)")
+        }
+    }
+
+    private mutating func parseValue(_ c: inout ByteCursor, depth: Int, inArray: Bool, slots: inout FieldSlots) throws(SyntaxError) {
+        guard !c.atEnd else { throw SyntaxError(reason: "missing value") }
+        switch c.current {
+        case UInt8(ascii: "{"):
+            try parseObject(&c, depth: depth + 1, inArray: inArray, slots: &slots)
+        case UInt8(ascii: "["):
+            try parseArray(&c, depth: depth + 1, slots: &slots)
+        case UInt8(ascii: "\""):
+            if !inArray, let entry = path.withUnsafeBytes({ map.lookup($0) }), accepts(entry, slots) {
+                try readString(&c, into: .field(entry), slots: &slots)
+            } else {
+                try readString(&c, into: .discard, slots: &slots)
+            }
+        default:
+            let start = c.index
+            while c.index < c.bytes.count {
+                let b = c.bytes[c.index]
+                guard (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "-") || b == UInt8(ascii: "+") || b == UInt8(ascii: ".")
+                    || b == UInt8(ascii: "e") || b == UInt8(ascii: "E") || (b >= 0x61 && b <= 0x7A) else { break }
+                c.index += 1
+            }
+            let literal = UnsafeRawBufferPointer(rebasing: c.bytes[start..<c.index])
+            guard !literal.isEmpty else { throw SyntaxError(reason: "unexpected character at byte \(start + 1)") }
+            let first = literal[0]
+            if first >= 0x61 && first <= 0x7A {
+                guard CombinedLogParser.equals(literal, "true") || CombinedLogParser.equals(literal, "false") || CombinedLogParser.equals(literal, "null") else {
+                    throw SyntaxError(reason: "invalid literal at byte \(start + 1)")
+                }
+                if first == UInt8(ascii: "n") { return }
+            }
+            if !inArray, let entry = path.withUnsafeBytes({ map.lookup($0) }), accepts(entry, slots) {
+                store(entry, literal, slots: &slots)
+            }
+        }
+    }
+
+    private func accepts(_ entry: JSONFieldMap.Entry, _ slots: FieldSlots) -> Bool {
+        entry.role == .errorText || slots.wants(entry.role, rank: entry.rank)
+    }
+
+    private func store(_ entry: JSONFieldMap.Entry, _ value: UnsafeRawBufferPointer, slots: inout FieldSlots) {
+        if entry.role == .errorText && slots.has(.errorText) {
+            // Error texts accumulate: a code in one field, a description in another.
+            guard slots.values[FieldRole.errorText.rawValue].count < Self.maxErrorTextBytes else { return }
+            slots.append(.errorText, UInt8(ascii: " "))
+            slots.append(.errorText, value)
+            return
+        }
+        slots.set(entry.role, value, rank: entry.rank)
+        if entry.role == .duration { slots.durationUnit = entry.unit }
+    }
+
+    private enum StringTarget {
+        case key
+        case field(JSONFieldMap.Entry)
+        case discard
+    }
+
+    /// Reads a string at the cursor (which is on its opening quote), unescaping it into the
+    /// key path or a field slot, or only checking it.
+    private mutating func readString(_ c: inout ByteCursor, into target: StringTarget, slots: inout FieldSlots) throws(SyntaxError) {
+        c.index += 1
+        let bytes = c.bytes
+        var role: FieldRole? = nil
+        if case .field(let entry) = target {
+            if entry.role == .errorText && slots.has(.errorText) {
+                slots.append(.errorText, UInt8(ascii: " "))
+            } else {
+                slots.begin(entry.role, rank: entry.rank)
+                if entry.role == .duration { slots.durationUnit = entry.unit }
+            }
+            role = entry.role
+        }
+        var runStart = c.index
+        func flush(_ end: Int, _ parser: inout JSONLineParser, _ slots: inout FieldSlots) {
+            guard end > runStart else { return }
+            let run = UnsafeRawBufferPointer(rebasing: bytes[runStart..<end])
+            switch target {
+            case .key: parser.path.append(contentsOf: run)
+            case .field: slots.append(role!, run)
+            case .discard: break
+            }
+        }
+        func emit(_ scalar: UInt32, _ parser: inout JSONLineParser, _ slots: inout FieldSlots) {
+            var utf8 = [UInt8]()
+            let s = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+            utf8.append(contentsOf: String(Character(s)).utf8)
+            switch target {
+            case .key: parser.path.append(contentsOf: utf8)
+            case .field: for b in utf8 { slots.append(role!, b) }
+            case .discard: break
+            }
+        }
+        while c.index < bytes.count {
+            let b = bytes[c.index]
+            if b == UInt8(ascii: "\"") {
+                flush(c.index, &self, &slots)
+                c.index += 1
+                return
+            }
+            if b != UInt8(ascii: "\\") { c.index += 1; continue }
+            flush(c.index, &self, &slots)
+            guard c.index + 1 < bytes.count else { break }
+            let e = bytes[c.index + 1]
+            c.index += 2
+            switch e {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): emit(UInt32(e), &self, &slots)
+            case UInt8(ascii: "b"): emit(8, &self, &slots)
+            case UInt8(ascii: "f"): emit(12, &self, &slots)
+            case UInt8(ascii: "n"): emit(10, &self, &slots)
+            case UInt8(ascii: "r"): emit(13, &self, &slots)
+            case UInt8(ascii: "t"): emit(9, &self, &slots)
+            case UInt8(ascii: "u"):
+                guard let high = hex4(bytes, c.index) else { throw SyntaxError(reason: "invalid \\u escape at byte \(c.index - 1)") }
+                c.index += 4
+                var scalar = UInt32(high)
+                if high >= 0xD800 && high <= 0xDBFF {
+                    // A surrogate pair, or a lone high surrogate (kept as U+FFFD).
+                    if c.index + 6 <= bytes.count && bytes[c.index] == UInt8(ascii: "\\") && bytes[c.index + 1] == UInt8(ascii: "u"),
+                       let low = hex4(bytes, c.index + 2), low >= 0xDC00 && low <= 0xDFFF {
+                        scalar = 0x10000 + ((UInt32(high) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+                        c.index += 6
+                    } else {
+                        scalar = 0xFFFD
+                    }
+                } else if high >= 0xDC00 && high <= 0xDFFF {
+                    scalar = 0xFFFD
+                }
+                emit(scalar, &self, &slots)
+            default:
+                throw SyntaxError(reason: "invalid escape '\\\(Character(Unicode.Scalar(e)))' at byte \(c.index - 1)")
+            }
+            runStart = c.index
+        }
+        throw SyntaxError(reason: "unterminated string")
+    }
+
+    private func hex4(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt16? {
+        guard at + 4 <= bytes.count else { return nil }
+        var v: UInt16 = 0
+        for i in at..<(at + 4) {
+            guard let h = IPAddressHex.value(bytes[i]) else { return nil }
+            v = v << 4 | UInt16(h)
+        }
+        return v
+    }
+}
+
+enum IPAddressHex {
+    @inline(__always)
+    static func value(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: b - 0x30
+        case 0x41...0x46: b - 0x41 + 10
+        case 0x61...0x66: b - 0x61 + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,76 @@
+/// The formats logwatch reads.
+public enum LogFormat: String, CaseIterable, Sendable {
+    case auto
+    case combined
+    case common
+    case json
+    case servicenowCSV = "servicenow-csv"
+    case w3c
+}
+
+/// What a parser made of one line.
+enum LineVerdict: Equatable {
+    /// The slots hold one event's fields.
+    case fields
+    /// A header, directive, comment or blank line: no event, not an error.
+    case skip
+    /// The record continues on the next line (a quoted CSV field holding a newline).
+    case needMore
+    /// The line is not in this format; the reason is shown to the user.
+    case malformed(String)
+}
+
+/// Parses the lines of one format into field slots.
+protocol LineParser {
+    var format: LogFormat { get }
+    mutating func parse(_ line: UnsafeRawBufferPointer, into slots: inout FieldSlots) -> LineVerdict
+}
+
+/// A forward-only position in a line's bytes.
+struct ByteCursor {
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    var atEnd: Bool { index >= bytes.count }
+    var current: UInt8 { bytes[index] }
+
+    mutating func skipSpaces() {
+        while index < bytes.count && (bytes[index] == 0x20 || bytes[index] == 0x09) { index += 1 }
+    }
+
+    /// The bytes up to the next space or tab (or the end).
+    mutating func token() -> UnsafeRawBufferPointer {
+        let start = index
+        while index < bytes.count && bytes[index] != 0x20 && bytes[index] != 0x09 { index += 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+    }
+
+    /// The bytes up to (not including) `terminator`, consuming it; nil if it never comes.
+    mutating func upTo(_ terminator: UInt8) -> UnsafeRawBufferPointer? {
+        let start = index
+        while index < bytes.count && bytes[index] != terminator { index += 1 }
+        guard index < bytes.count else { index = start; return nil }
+        defer { index += 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+    }
+
+    /// A double-quoted string starting at the cursor, with `\"` and `\\` escapes left in place;
+    /// the quotes are consumed. nil if the cursor is not at a quote or it never closes.
+    mutating func quoted() -> UnsafeRawBufferPointer? {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+        let start = index + 1
+        var i = start
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\\") { i += 2; continue }
+            if b == UInt8(ascii: "\"") {
+                index = i + 1
+                return UnsafeRawBufferPointer(rebasing: bytes[start..<i])
+            }
+            i += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,142 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One line handed out by `LineFramer`: its bytes (without the LF or CRLF) and its 1-based number.
+/// The bytes are valid only until the next call to `nextLine()`.
+struct FramedLine {
+    var bytes: UnsafeRawBufferPointer
+    var number: Int64
+}
+
+/// Splits decoded bytes into lines: LF or CRLF, a last line without a newline, lines split
+/// across chunks or frames. A line longer than `maxLineBytes` is skipped and counted, and
+/// never held in memory whole.
+///
+/// - Complexity: every byte is scanned once; a partial line is moved at most once per refill.
+final class LineFramer {
+    private let reader: DecodingReader
+    private let maxLineBytes: Int
+    private let chunkSize: Int
+    private var buffer: UnsafeMutableRawBufferPointer
+    /// Bytes [start, end) of `buffer` are decoded and not yet handed out.
+    private var start = 0
+    private var end = 0
+    /// Bytes [start, scanned) are known to hold no newline.
+    private var scanned = 0
+    private var endOfInput = false
+    /// Set while the rest of an oversized line is being discarded.
+    private var skippingOversized = false
+    /// A decoding error, raised once the complete lines before it have been handed out.
+    private var pendingError: IngestError?
+    private(set) var lineNumber: Int64 = 0
+    private(set) var oversizedLines: Int64 = 0
+    /// Set when input ended inside a line that was dropped because the stream was damaged.
+    private(set) var droppedPartialLine = false
+
+    init(reader: DecodingReader, maxLineBytes: Int, chunkSize: Int = 256 * 1024) {
+        self.reader = reader
+        self.maxLineBytes = max(1, maxLineBytes)
+        self.chunkSize = chunkSize
+        buffer = .allocate(byteCount: chunkSize * 2, alignment: 16)
+    }
+
+    deinit {
+        buffer.deallocate()
+    }
+
+    /// The next line, or nil at the end of the input.
+    /// - Throws: the decoding error, after every complete line before the damage was returned.
+    func nextLine() throws(IngestError) -> FramedLine? {
+        while true {
+            if let newline = findNewline() {
+                let lineStart = start
+                start = newline + 1
+                scanned = start
+                lineNumber += 1
+                if skippingOversized {
+                    skippingOversized = false
+                    oversizedLines += 1
+                    continue
+                }
+                var lineEnd = newline
+                if lineEnd > lineStart && buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                return FramedLine(bytes: UnsafeRawBufferPointer(rebasing: buffer[lineStart..<lineEnd]), number: lineNumber)
+            }
+            // No newline in [start, end).
+            if end - start > maxLineBytes || (skippingOversized && end > start) {
+                // Too long: forget what we hold and discard up to the next newline.
+                skippingOversized = true
+                start = end
+                scanned = end
+            }
+            if endOfInput {
+                if let error = pendingError {
+                    pendingError = nil
+                    if end > start || skippingOversized { droppedPartialLine = true }
+                    start = end
+                    throw error
+                }
+                if skippingOversized {
+                    skippingOversized = false
+                    lineNumber += 1
+                    oversizedLines += 1
+                    continue
+                }
+                guard end > start else { return nil }
+                lineNumber += 1
+                var lineEnd = end
+                if buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                let line = FramedLine(bytes: UnsafeRawBufferPointer(rebasing: buffer[start..<lineEnd]), number: lineNumber)
+                start = end
+                scanned = end
+                return line
+            }
+            fill()
+        }
+    }
+
+    private func findNewline() -> Int? {
+        guard scanned < end else { return nil }
+        // memchr is vectorised in glibc; the pointer range lies inside `buffer`.
+        let base = buffer.baseAddress!
+        if let hit = memchr(base + scanned, 0x0A, end - scanned) {
+            return base.distance(to: UnsafeMutableRawPointer(hit))
+        }
+        scanned = end
+        return nil
+    }
+
+    /// Makes room and reads one more chunk of decoded bytes.
+    private func fill() {
+        if start == end {
+            start = 0; end = 0; scanned = 0
+        } else if buffer.count - end < chunkSize {
+            let pending = end - start
+            if start > 0 {
+                // Slide the partial line to the front.
+                buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: pending)
+                scanned -= start
+                start = 0
+                end = pending
+            }
+            if buffer.count - end < chunkSize {
+                // The partial line is long (at most maxLineBytes + chunkSize): grow.
+                let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
+                grown.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end)
+                buffer.deallocate()
+                buffer = grown
+            }
+        }
+        do {
+            let n = try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end..<min(buffer.count, end + chunkSize)]))
+            if n == 0 { endOfInput = true }
+            end += n
+        } catch {
+            pendingError = error
+            endOfInput = true
+        }
+    }
+}

@@ -1,0 +1,37 @@
+/// How inputs are read.
+public struct IngestOptions: Sendable {
+    /// The format of every input, or `.auto` to detect it per input.
+    public var format: LogFormat = .auto
+    /// The zone of timestamps that carry no UTC offset.
+    public var naiveZone: NaiveTimeZone = .utc
+    /// `--field NAME=PATH`: a JSON path, CSV column or W3C field per role, replacing the defaults.
+    public var fieldOverrides: [FieldRole: String] = [:]
+    /// Lines longer than this are skipped and counted as oversized.
+    public var maxLineBytes = 64 * 1024
+    /// How many malformed lines are kept as examples for the summary.
+    public var malformedSampleLimit = 5
+
+    public init() {}
+}
+
+/// A line that did not parse, kept to show the user.
+public struct MalformedLine: Sendable, Equatable {
+    public var input: String
+    public var line: Int64
+    public var reason: String
+}
+
+/// Counts for one input.
+public struct InputStats: Sendable, Equatable {
+    public var lines: Int64 = 0
+    public var events: Int64 = 0
+    public var malformed: Int64 = 0
+    public var oversized: Int64 = 0
+    public var compressedBytes: Int64 = 0
+    public var decodedBytes: Int64 = 0
+    public var stream: StreamKind? = nil
+    /// The format used (detected or given); nil while undetected.
+    public var format: LogFormat? = nil
+
+    public init() {}
+}

@@ -1,0 +1,70 @@
+import LogIngest
+
+/// Totals over every input of a run, printed to standard error at the end.
+struct IngestSummary {
+    var inputs = 0
+    var unreadable = 0
+    var totals = InputStats()
+    var eventsByFormat: [LogFormat: Int64] = [:]
+    var malformedSamples: [MalformedLine] = []
+
+    mutating func add(_ reader: LogReader) {
+        reader.refreshStats()
+        let s = reader.stats
+        inputs += 1
+        totals.lines += s.lines
+        totals.events += s.events
+        totals.malformed += s.malformed
+        totals.oversized += s.oversized
+        totals.compressedBytes += s.compressedBytes
+        totals.decodedBytes += s.decodedBytes
+        if let f = s.format { eventsByFormat[f, default: 0] += s.events }
+        for m in reader.malformedSamples where malformedSamples.count < 5 { malformedSamples.append(m) }
+    }
+
+    var lines: [String] {
+        var out: [String] = []
+        out.append("logwatch: \(inputs) input\(inputs == 1 ? "" : "s")\(unreadable > 0 ? " (\(unreadable) unreadable or damaged)" : ""): \(group(totals.lines)) lines, \(group(totals.events)) events, \(group(totals.malformed)) malformed, \(group(totals.oversized)) oversized")
+        if !eventsByFormat.isEmpty {
+            let formats = eventsByFormat.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \(group($0.value))" }
+            out.append("  events by format: \(formats.joined(separator: ", "))")
+        }
+        out.append("  bytes read: \(group(totals.compressedBytes)) from disk, \(group(totals.decodedBytes)) decoded")
+        if !malformedSamples.isEmpty {
+            out.append("  first malformed lines:")
+            for m in malformedSamples { out.append("    \(TextSafety.escape(m.input)):\(m.line): \(TextSafety.escape(m.reason))") }
+        }
+        return out
+    }
+}
+
+func group(_ n: Int64) -> String {
+    let digits = String(n.magnitude)
+    var out = ""
+    for (i, ch) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(ch)
+    }
+    return n < 0 ? "-" + out : out
+}
+
+/// Makes text from logs safe to print on a terminal: control characters become visible escapes.
+enum TextSafety {
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar.value {
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0..<0x20, 0x7F, 0x80..<0xA0:
+                out += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
+            case 0x202A...0x202E, 0x2066...0x2069:
+                // Bidirectional overrides can disguise text on screen.
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
