@@ -37,7 +37,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .testTarget(name: "LogIngestTests", dependencies: ["LogIngest", "AnomalyEngine"]),
+        .testTarget(name: "LogIngestTests", dependencies: ["LogIngest", "AnomalyEngine", "CZstd", "CZlib"]),
         .testTarget(name: "AnomalyEngineTests", dependencies: ["AnomalyEngine"]),
         .testTarget(name: "logwatchTests", dependencies: ["logwatch"]),
     ],

@@ -159,13 +159,16 @@ struct EventBuilder {
             s = UnsafeRawBufferPointer(rebasing: s.dropLast()); unit = .seconds
         }
         guard let v = NumberParsing.decimal(s), v >= 0, v.isFinite else { return nil }
+        let ms: Double
         switch unit {
-        case .seconds: return v * 1000
-        case .milliseconds: return v
-        case .microseconds: return v / 1000
-        case .nanoseconds: return v / 1_000_000
-        case .auto: return s.contains(UInt8(ascii: ".")) ? v * 1000 : v
+        case .seconds: ms = v * 1000
+        case .milliseconds: ms = v
+        case .microseconds: ms = v / 1000
+        case .nanoseconds: ms = v / 1_000_000
+        case .auto: ms = s.contains(UInt8(ascii: ".")) ? v * 1000 : v
         }
+        // Microsecond resolution is all any producer has; drop binary noise below it.
+        return (ms * 1000).rounded() / 1000
     }
 
     private static let wsseCodes: [(StaticString, FailureReason)] = [
@@ -254,20 +257,30 @@ enum NumberParsing {
     }
 
     /// A decimal number such as `0.012`, `12`, `1.5e3`; nil for anything else.
+    /// Up to 18 significant digits are read exactly as an integer and scaled once, so
+    /// `0.120` is exactly 0.12, not an accumulation of rounding errors.
     static func decimal(_ s: UnsafeRawBufferPointer) -> Double? {
         guard !s.isEmpty, s.count <= 40 else { return nil }
-        var whole: Double = 0
+        var mantissa: Int64 = 0
+        var digits = 0
+        var fractionDigits = 0
         var i = 0
-        var sawDigit = false
-        while i < s.count, s[i] >= 48 && s[i] <= 57 { whole = whole * 10 + Double(s[i] - 48); i += 1; sawDigit = true }
+        while i < s.count, s[i] >= 48 && s[i] <= 57 {
+            guard digits < 18 else { return Double(String(decoding: s, as: UTF8.self)) }
+            mantissa = mantissa * 10 + Int64(s[i] - 48); i += 1; digits += 1
+        }
         if i < s.count && s[i] == UInt8(ascii: ".") {
             i += 1
-            var scale = 0.1
-            while i < s.count, s[i] >= 48 && s[i] <= 57 { whole += Double(s[i] - 48) * scale; scale /= 10; i += 1; sawDigit = true }
+            while i < s.count, s[i] >= 48 && s[i] <= 57 {
+                if digits < 18 { mantissa = mantissa * 10 + Int64(s[i] - 48); fractionDigits += 1 }
+                i += 1; digits += 1
+            }
         }
-        guard sawDigit else { return nil }
-        if i == s.count { return whole }
+        guard digits > 0 else { return nil }
+        if i == s.count { return Double(mantissa) / powersOfTen[fractionDigits] }
         guard s[i] == UInt8(ascii: "e") || s[i] == UInt8(ascii: "E") else { return nil }
         return Double(String(decoding: s, as: UTF8.self))
     }
+
+    private static let powersOfTen: [Double] = (0...18).map { p in (0..<p).reduce(1.0) { acc, _ in acc * 10 } }
 }

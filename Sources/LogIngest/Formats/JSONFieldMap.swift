@@ -16,8 +16,8 @@ public struct JSONFieldMap: Sendable {
     private var mask = 0
 
     public static let defaultPaths: [FieldRole: [String]] = [
-        .time: ["@timestamp", "timestamp", "time", "ts", "time_iso8601", "time_local", "start_time", "StartUTC",
-                "StartLocal", "started_at", "requestTimeEpoch", "requestTime", "requestContext.requestTimeEpoch",
+        .time: ["@timestamp", "timestamp", "StartUTC", "StartLocal", "start_time", "time", "ts", "time_iso8601",
+                "time_local", "started_at", "requestTimeEpoch", "requestTime", "requestContext.requestTimeEpoch",
                 "sys_created_on", "datetime", "date", "event.created", "eventTime"],
         .sourceIP: ["source.ip", "client.ip", "source.address", "client.address", "remote_addr", "remote_ip",
                     "client_ip", "ClientHost", "ClientAddr", "request.remote_ip", "request.client_ip",

@@ -1,0 +1,176 @@
+import Testing
+@testable import LogIngest
+import AnomalyEngine
+
+@Suite struct DecodingTests {
+    let text = Fixtures.combinedLines(500)
+    var plain: [UInt8] { Array(text.utf8) }
+
+    @Test func plainZstdAndGzipGiveTheSameEvents() {
+        let a = Fixtures.read(plain)
+        let b = Fixtures.read(Fixtures.zstd(plain))
+        let c = Fixtures.read(Fixtures.gzip(plain))
+        #expect(a.events.count == 500)
+        #expect(a.events == b.events)
+        #expect(a.events == c.events)
+        #expect(b.stats.stream == .zstd)
+        #expect(c.stats.stream == .gzip)
+        #expect(a.stats.stream == .plain)
+        #expect(b.error == nil && c.error == nil)
+    }
+
+    @Test func kindComesFromMagicBytesNotTheName() {
+        let r = Fixtures.read(Fixtures.gzip(plain), name: "misleading.zst")
+        #expect(r.stats.stream == .gzip)
+        #expect(r.events.count == 500)
+        let p = Fixtures.read(plain, name: "plain.gz")
+        #expect(p.stats.stream == .plain)
+        #expect(p.events.count == 500)
+    }
+
+    @Test func zstdFramesBackToBackAndSkippableFramesAreAllRead() {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let first = Array((lines[0..<200].joined(separator: "\n") + "\n").utf8)
+        let second = Array((lines[200...].joined(separator: "\n")).utf8)
+        let data = Fixtures.zstdSkippable([1, 2, 3]) + Fixtures.zstd(first) + Fixtures.zstdSkippable(Array(repeating: 9, count: 100)) + Fixtures.zstd(second, level: 19)
+        let r = Fixtures.read(data)
+        #expect(r.error == nil)
+        #expect(r.events.count == 500)
+        #expect(r.events.map(\.origin.line) == Array(1...500))
+    }
+
+    @Test func aLineSplitAcrossFramesIsJoined() {
+        let full = Array("10.0.0.1 - alice [28/Nov/2025:00:00:01 +0000] \"GET /api/x HTTP/1.1\" 200 5 \"-\" \"a\"\n".utf8)
+        let data = Fixtures.zstd(Array(full[0..<30])) + Fixtures.zstd(Array(full[30...]))
+        let r = Fixtures.read(data)
+        #expect(r.events.count == 1)
+        #expect(r.events.first?.principal == "alice")
+    }
+
+    @Test func gzipMembersBackToBackAreAllRead() {
+        let half = plain.count / 2
+        let split = plain[0..<half].lastIndex(of: 0x0A)! + 1
+        let data = Fixtures.gzip(Array(plain[0..<split])) + Fixtures.gzip(Array(plain[split...]))
+        let r = Fixtures.read(data)
+        #expect(r.error == nil)
+        #expect(r.events.count == 500)
+    }
+
+    @Test func gzipZeroPaddingAfterTheLastMemberIsIgnored() {
+        let r = Fixtures.read(Fixtures.gzip(plain) + [UInt8](repeating: 0, count: 512))
+        #expect(r.error == nil)
+        #expect(r.events.count == 500)
+    }
+
+    @Test(arguments: [StreamKind.zstd, .gzip])
+    func truncationKeepsEveryEventBeforeItAndNamesTheOffset(kind: StreamKind) throws {
+        // Large enough for several zstd blocks (128 KiB each): a block is decoded only whole.
+        let plain = Array(Fixtures.combinedLines(5000).utf8)
+        let compressed = kind == .zstd ? Fixtures.zstd(plain) : Fixtures.gzip(plain)
+        let cut = compressed.count * 2 / 3
+        let r = Fixtures.read(Array(compressed[0..<cut]))
+        let error = try #require(r.error)
+        #expect(error.isDamage)
+        #expect(error.description.contains("truncated"))
+        #expect(error.offset == Int64(cut))
+        // Every event parsed is one of the originals, in order, with none missing before the damage.
+        let all = Fixtures.read(plain).events
+        #expect(r.events.count > 1000)
+        #expect(r.events.count < 5000)
+        #expect(Array(all.prefix(r.events.count)) == r.events)
+    }
+
+    @Test(arguments: [StreamKind.zstd, .gzip])
+    func corruptionStopsWithAnErrorAfterTheGoodEvents(kind: StreamKind) throws {
+        // Two members/frames; the second is corrupted in its middle.
+        let lines = text.split(separator: "\n")
+        let first = Array((lines[0..<250].joined(separator: "\n") + "\n").utf8)
+        let second = Array((lines[250...].joined(separator: "\n") + "\n").utf8)
+        let one = kind == .zstd ? Fixtures.zstd(first) : Fixtures.gzip(first)
+        var two = kind == .zstd ? Fixtures.zstd(second) : Fixtures.gzip(second)
+        for i in stride(from: 20, to: two.count - 20, by: 7) { two[i] ^= 0x5A }
+        let r = Fixtures.read(one + two)
+        let error = try #require(r.error)
+        #expect(error.isDamage)
+        #expect(error.description.contains("\(kind.rawValue)"))
+        #expect(r.events.count >= 250)
+        #expect(Array(Fixtures.read(plain).events.prefix(250)) == Array(r.events.prefix(250)))
+        #expect((error.offset ?? 0) >= Int64(one.count))
+    }
+
+    @Test func garbageAfterTheLastGzipMemberIsReportedWithItsOffset() throws {
+        let compressed = Fixtures.gzip(plain)
+        let r = Fixtures.read(compressed + Array("not gzip".utf8))
+        let error = try #require(r.error)
+        #expect(error.offset == Int64(compressed.count))
+        #expect(r.events.count == 500)
+    }
+
+    @Test func missingFileIsAClearErrorNamingIt() {
+        let r = Fixtures.read(path: "/nonexistent/dir/app.log")
+        #expect(r.error?.description == "/nonexistent/dir/app.log: cannot open: No such file or directory")
+        #expect(r.error?.isDamage == false)
+    }
+
+    @Test func emptyInputHasNoEventsAndNoError() {
+        let r = Fixtures.read([UInt8]())
+        #expect(r.events.isEmpty)
+        #expect(r.error == nil)
+    }
+
+    @Test func randomizedChunkSizesNeverChangeTheLines() throws {
+        var generator = SeededGenerator(seed: 42)
+        let data = Array("a\r\nbb\n\nccc\nd\u{0}d\n\u{FF}\u{FE}e\nlast".utf8) + Array(text.utf8)
+        let expected = splitLines(data)
+        for compressed in [false, true] {
+            for _ in 0..<40 {
+                let inputChunk = Int.random(in: 1...64, using: &generator)
+                let frameChunk = Int.random(in: 1...64, using: &generator)
+                let bytes = compressed ? Fixtures.zstd(data) : data
+                let path = Fixtures.temporaryFile(bytes)
+                let reader = try DecodingReader(source: try ByteSource(path: path), chunkSize: inputChunk)
+                let framer = LineFramer(reader: reader, maxLineBytes: 1 << 20, chunkSize: frameChunk)
+                var got: [[UInt8]] = []
+                while let line = try framer.nextLine() { got.append(Array(line.bytes)) }
+                #expect(got == expected, "input chunk \(inputChunk), frame chunk \(frameChunk), zstd \(compressed)")
+            }
+        }
+    }
+
+    @Test func oversizedLinesAreSkippedAndCountedWithoutBeingHeld() throws {
+        let long = [UInt8](repeating: UInt8(ascii: "x"), count: 10_000)
+        let data = Array("first\n".utf8) + long + Array("\nsecond\n".utf8) + long
+        let path = Fixtures.temporaryFile(data)
+        let reader = try DecodingReader(source: try ByteSource(path: path), chunkSize: 512)
+        let framer = LineFramer(reader: reader, maxLineBytes: 1000, chunkSize: 512)
+        var got: [String] = []
+        var numbers: [Int64] = []
+        while let line = try framer.nextLine() { got.append(String(decoding: line.bytes, as: UTF8.self)); numbers.append(line.number) }
+        #expect(got == ["first", "second"])
+        #expect(numbers == [1, 3])
+        #expect(framer.oversizedLines == 2)
+    }
+
+    private func splitLines(_ data: [UInt8]) -> [[UInt8]] {
+        var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).map { line -> [UInt8] in
+            var l = Array(line)
+            if l.last == 0x0D { l.removeLast() }
+            return l
+        }
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        return lines
+    }
+}
+
+/// A small deterministic generator (SplitMix64) so randomized tests repeat exactly.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
