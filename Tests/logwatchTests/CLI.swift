@@ -1,0 +1,64 @@
+import Foundation
+
+/// Runs the built `logwatch` binary, as a user would.
+enum CLI {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+    }
+
+    static var binary: URL {
+        // The test bundle and the executable are built into the same directory.
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return exe.deletingLastPathComponent().appendingPathComponent("logwatch")
+    }
+
+    static func run(_ arguments: [String], stdin: Data? = nil, cwd: URL? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        if let cwd { process.currentDirectoryURL = cwd }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        if let stdin {
+            let file = temporaryDirectory().appendingPathComponent("stdin")
+            try stdin.write(to: file)
+            process.standardInput = try FileHandle(forReadingFrom: file)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        try process.run()
+        // Drain stdout on another thread while stderr is read here, so neither pipe fills up.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let stdoutBox = Box()
+        let reader = out.fileHandleForReading
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            stdoutBox.data = reader.readDataToEndOfFile()
+            done.signal()
+        }
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        done.wait()
+        let stdoutData = stdoutBox.data
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("logwatch-cli-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func compress(_ tool: String, _ file: URL) throws -> URL {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [tool, "-q", "-k", "-f", file.path]
+        try p.run()
+        p.waitUntilExit()
+        return URL(fileURLWithPath: file.path + (tool == "gzip" ? ".gz" : ".zst"))
+    }
+}
