@@ -1,0 +1,252 @@
+/// Failed-authentication spikes: per source address and per principal against fixed thresholds
+/// over a short window (bursts) and a long one (slow brute force), and across all traffic
+/// against the learned usual rate (password spraying).
+final class FailedAuthSpikeDetector {
+    private let settings: FailedAuthSettings
+    private let realertMs: Int64
+    private var byAddress: BurstScope<IPAddress>?
+    private var byPrincipal: BurstScope<String>?
+    private var global: GlobalRate?
+
+    init(settings: FailedAuthSettings, realertSeconds: Int64, maxKeys: Int) {
+        self.settings = settings
+        realertMs = realertSeconds * 1000
+        if let t = settings.sourceIP {
+            byAddress = BurstScope(scope: .sourceIP, thresholds: t, maxKeys: maxKeys, resolveAfter: settings.resolveAfterMinutes,
+                                   alertKey: { AlertKey(sourceIP: $0) }, name: { $0.description },
+                                   counterpartNoun: ("against", "principal"))
+        }
+        if let t = settings.principal {
+            byPrincipal = BurstScope(scope: .principal, thresholds: t, maxKeys: maxKeys, resolveAfter: settings.resolveAfterMinutes,
+                                     alertKey: { AlertKey(principal: $0) }, name: { $0 },
+                                     counterpartNoun: ("from", "address"))
+        }
+        if let t = settings.global {
+            global = GlobalRate(detector: .failedAuthSpike, thresholds: t, resolveAfter: settings.resolveAfterMinutes,
+                                noun: "failed logins")
+        }
+    }
+
+    var evictions: Int { (byAddress?.store.evictions ?? 0) + (byPrincipal?.store.evictions ?? 0) }
+    var trackedKeys: Int { (byAddress?.store.count ?? 0) + (byPrincipal?.store.count ?? 0) }
+
+    func observe(_ e: TransactionEvent, minute: Int64) {
+        guard e.outcome == .authFailure else { return }
+        if let ip = e.sourceIP {
+            byAddress?.observe(ip, e, minute: minute, counterpart: e.principal.map(stableHash))
+        }
+        if let p = e.principal {
+            byPrincipal?.observe(p, e, minute: minute, counterpart: e.sourceIP.map(stableHash))
+        }
+        global?.observe(e, minute: minute)
+    }
+
+    func close(minute m: Int64, into alerts: inout [Alert]) {
+        byAddress?.close(minute: m, realertMs: realertMs, into: &alerts)
+        byPrincipal?.close(minute: m, realertMs: realertMs, into: &alerts)
+        guard let global, let t = settings.global else { return }
+        // Failures from addresses or principals already in an incident are explained: the
+        // global scope is for spraying that no single key accounts for.
+        let from = m - Int64(t.windowMinutes) + 1
+        let explained = max(byAddress?.countInOpenIncidents(from: from, through: m) ?? 0,
+                            byPrincipal?.countInOpenIncidents(from: from, through: m) ?? 0)
+        global.close(minute: m, realertMs: realertMs, explained: explained, into: &alerts)
+    }
+}
+
+/// Distinct counterparts (principals of an address, addresses of a principal) counted per streak.
+private let maxCounterparts = 1000
+
+/// Failures per key against fixed short- and long-window thresholds.
+final class BurstScope<Key: Hashable> {
+    struct State {
+        var ring: MinuteRing
+        var activityStart: Int64
+        var lastEvent: Int64
+        var samples: [Origin] = []
+        var counterparts: [UInt64] = []
+    }
+
+    let scope: AlertScope
+    let thresholds: BurstThresholds
+    let resolveAfter: Int
+    let alertKey: (Key) -> AlertKey
+    let name: (Key) -> String
+    let counterpartNoun: (String, String)
+    var store: KeyedStore<Key, State>
+    var book: IncidentBook<Key>
+    var pending = PendingMinutes()
+    private var closedSinceSweep = 0
+
+    init(scope: AlertScope, thresholds: BurstThresholds, maxKeys: Int, resolveAfter: Int,
+         alertKey: @escaping (Key) -> AlertKey, name: @escaping (Key) -> String, counterpartNoun: (String, String)) {
+        self.scope = scope
+        self.thresholds = thresholds
+        self.resolveAfter = resolveAfter
+        self.alertKey = alertKey
+        self.name = name
+        self.counterpartNoun = counterpartNoun
+        store = KeyedStore(maxKeys: maxKeys)
+        book = IncidentBook(detector: .failedAuthSpike, scope: scope)
+    }
+
+    private var horizon: Int { max(thresholds.longWindowMinutes, thresholds.shortWindowMinutes) }
+
+    func observe(_ key: Key, _ e: TransactionEvent, minute: Int64, counterpart: UInt64?) {
+        let capacity = 2 * horizon + 4
+        let slot = store.slot(for: key, now: e.time, make: {
+            State(ring: MinuteRing(capacity: capacity), activityStart: e.time, lastEvent: e.time)
+        }, protect: { [book, store] i in
+            // Pending slots need no protection: each is looked up again when its minute closes.
+            store.keys[i].map(book.isOpen) ?? false
+        })
+        var s = store.states[slot]!
+        // After a quiet spell longer than every window, a new streak of activity begins.
+        if e.time - s.lastEvent > Int64(horizon) * 60_000 {
+            s.activityStart = e.time
+            s.samples.removeAll()
+            s.counterparts.removeAll()
+        }
+        s.ring.add(minute)
+        s.activityStart = min(s.activityStart, e.time)
+        s.lastEvent = max(s.lastEvent, e.time)
+        if s.samples.count < 5 { s.samples.append(e.origin) }
+        if let c = counterpart, s.counterparts.count < maxCounterparts, !s.counterparts.contains(c) {
+            s.counterparts.append(c)
+        }
+        store.states[slot] = s
+        pending.mark(slot, minute: minute)
+    }
+
+    func close(minute m: Int64, realertMs: Int64, into alerts: inout [Alert]) {
+        var slots = pending.take(m)
+        for key in book.open.keys { if let i = store.find(key) { slots.insert(i) } }
+        for slot in slots.sorted() {
+            guard let key = store.keys[slot], let s = store.states[slot] else { continue }
+            book.add(key, count: s.ring.sum(from: m, through: m), lastEvent: s.lastEvent)
+            guard let finding = evaluate(key, s, minute: m) else { continue }
+            if let alert = book.holds(key, finding, realertMs: realertMs) { alerts.append(alert) }
+        }
+        for (_, alert) in book.resolveQuiet(at: m, afterMinutes: resolveAfter, noun: "failed logins", describe: describe) {
+            alerts.append(alert)
+        }
+        closedSinceSweep += 1
+        if closedSinceSweep >= 60 { sweep(m); closedSinceSweep = 0 }
+    }
+
+    /// Failures in minutes `from...through` from keys with an open incident.
+    func countInOpenIncidents(from: Int64, through: Int64) -> Int {
+        var total = 0
+        for key in book.open.keys {
+            if let i = store.find(key), let s = store.states[i] { total += s.ring.sum(from: from, through: through) }
+        }
+        return total
+    }
+
+    private func describe(_ k: AlertKey) -> String { k.principal ?? k.sourceIP?.description ?? "all traffic" }
+
+    private func evaluate(_ key: Key, _ s: State, minute m: Int64) -> IncidentFinding? {
+        let t = thresholds
+        let shortStart = m - Int64(t.shortWindowMinutes) + 1
+        let longStart = m - Int64(t.longWindowMinutes) + 1
+        let short = s.ring.sum(from: shortStart, through: m)
+        let long = s.ring.sum(from: longStart, through: m)
+        let observed: Int, threshold: Int, windowStart: Int64, minutes: Int, baseline: Double
+        if short >= t.shortThreshold {
+            observed = short; threshold = t.shortThreshold; windowStart = shortStart; minutes = t.shortWindowMinutes
+            // Usual: the mean per short window over the rest of the long window before it.
+            let before = s.ring.sum(from: longStart - Int64(t.shortWindowMinutes), through: shortStart - 1)
+            baseline = Double(before) / Double(max(1, t.longWindowMinutes / max(1, t.shortWindowMinutes)))
+        } else if long >= t.longThreshold {
+            observed = long; threshold = t.longThreshold; windowStart = longStart; minutes = t.longWindowMinutes
+            baseline = Double(s.ring.sum(from: longStart - Int64(t.longWindowMinutes), through: longStart - 1))
+        } else {
+            return nil
+        }
+        let n = s.counterparts.count
+        guard n >= t.minDistinct else { return nil }
+        let (preposition, noun) = counterpartNoun
+        let counterparts = n == 0 ? "" : " \(preposition) \(n >= maxCounterparts ? "\(n)+" : String(n)) \(noun)\(n == 1 ? "" : noun.hasSuffix("s") ? "es" : "s")"
+        let message = "\(name(key)): \(format(Double(observed))) failed logins in \(minutes) min\(counterparts) (usual: \(format(baseline)); threshold \(threshold))"
+        return IncidentFinding(
+            key: alertKey(key), minute: m, windowStart: windowStart * 60_000, windowEnd: (m + 1) * 60_000,
+            observed: Double(observed), baseline: baseline, threshold: Double(threshold),
+            severity: observed >= 5 * threshold ? .critical : .warning, message: message,
+            firstEvent: max(s.activityStart, windowStart * 60_000), lastEvent: s.lastEvent, samples: s.samples)
+    }
+
+    /// Forgets keys whose every window is empty and that have no open incident, so memory
+    /// follows the number of live keys, not the length of the input.
+    private func sweep(_ m: Int64) {
+        let cutoff = (m - Int64(2 * horizon)) * 60_000
+        for slot in 0..<store.keys.count {
+            guard let key = store.keys[slot], let s = store.states[slot], s.lastEvent < cutoff, !book.isOpen(key) else { continue }
+            if !pending.contains(slot) { store.remove(slot) }
+        }
+    }
+}
+
+/// One rate across all traffic against its learned baseline.
+final class GlobalRate {
+    private var baseline: RateBaseline?
+    private let thresholds: RateThresholds
+    private let decay: (mean: Double, peak: Double)
+    private let resolveAfter: Int
+    private let noun: String
+    private var book: IncidentBook<Int>
+    private var recent = RecentOrigins()
+    private var lastEvent: Int64 = Int64.min
+
+    init(detector: DetectorKind, thresholds: RateThresholds, resolveAfter: Int, noun: String) {
+        self.thresholds = thresholds
+        decay = RateBaseline.decay(thresholds)
+        self.resolveAfter = resolveAfter
+        self.noun = noun
+        book = IncidentBook(detector: detector, scope: .global)
+    }
+
+    func observe(_ e: TransactionEvent, minute: Int64) {
+        if baseline == nil { baseline = RateBaseline(windowMinutes: thresholds.windowMinutes, firstSeen: e.time) }
+        baseline!.add(minute: minute, time: e.time, window: thresholds.windowMinutes, decay: decay)
+        recent.add(e.time, e.origin)
+        lastEvent = max(lastEvent, e.time)
+    }
+
+    /// Judges the window ending at minute `m`; `explained` events in it are left out of the count.
+    func close(minute m: Int64, realertMs: Int64, explained: Int = 0, into alerts: inout [Alert]) {
+        guard var b = baseline else { return }
+        book.add(0, count: b.count(minute: m), lastEvent: lastEvent)
+        if let finding = RateJudgement.evaluate(&b, thresholds: thresholds, decay: decay, minute: m, key: AlertKey(),
+                                                name: "all traffic", noun: noun, lastEvent: lastEvent,
+                                                samples: recent.origins, incidentOpen: book.isOpen(0), explained: explained) {
+            if let alert = book.holds(0, finding, realertMs: realertMs) { alerts.append(alert) }
+        }
+        for (_, alert) in book.resolveQuiet(at: m, afterMinutes: resolveAfter, noun: noun, describe: { _ in "all traffic" }) {
+            alerts.append(alert)
+        }
+        b.frozen = book.isOpen(0)
+        baseline = b
+    }
+}
+
+/// The rule shared by rate-based scopes: learned, above the minimum, the ratio to the usual
+/// count, and the ratio to the recent peak.
+enum RateJudgement {
+    static func evaluate(_ b: inout RateBaseline, thresholds t: RateThresholds, decay: (mean: Double, peak: Double),
+                         minute m: Int64, key: AlertKey, name: String, noun: String, lastEvent: Int64,
+                         samples: [Origin], incidentOpen: Bool, explained: Int = 0) -> IncidentFinding? {
+        let window = max(0, b.window(endingAt: m, window: t.windowMinutes, decay: decay) - explained)
+        let windowStart = m - Int64(t.windowMinutes) + 1
+        guard windowStart * 60_000 >= b.firstSeen + t.learningSeconds * 1000 else { return nil }
+        let threshold = b.threshold(t)
+        guard Double(window) >= threshold else { return nil }
+        let excluding = explained > 0 ? ", not counting \(format(Double(explained))) from keys already alerted" : ""
+        let message = "\(name): \(format(Double(window))) \(noun) in \(t.windowMinutes) min (usual: \(format(b.mean)); threshold \(format(threshold))\(excluding))"
+        return IncidentFinding(
+            key: key, minute: m, windowStart: windowStart * 60_000, windowEnd: (m + 1) * 60_000,
+            observed: Double(window), baseline: b.mean, threshold: threshold,
+            severity: Double(window) >= 3 * threshold ? .critical : .warning, message: message,
+            firstEvent: b.earliest(from: windowStart, through: m) ?? windowStart * 60_000,
+            lastEvent: lastEvent, samples: samples)
+    }
+}

@@ -1,0 +1,70 @@
+/// Request-volume surges: a principal, or all traffic, far above its own usual rate.
+final class VolumeSurgeDetector {
+    private struct State {
+        var baseline: RateBaseline
+        var recent = RecentOrigins()
+        var lastEvent: Int64
+    }
+
+    private let settings: VolumeSurgeSettings
+    private let realertMs: Int64
+    private var principals: KeyedStore<String, State>
+    private var book = IncidentBook<String>(detector: .volumeSurge, scope: .principal)
+    private var pending = PendingMinutes()
+    private var global: GlobalRate?
+    private let decay: (mean: Double, peak: Double)
+
+    init(settings: VolumeSurgeSettings, realertSeconds: Int64, maxKeys: Int) {
+        self.settings = settings
+        realertMs = realertSeconds * 1000
+        principals = KeyedStore(maxKeys: maxKeys)
+        decay = settings.principal.map(RateBaseline.decay) ?? (1, 1)
+        if let t = settings.global {
+            global = GlobalRate(detector: .volumeSurge, thresholds: t, resolveAfter: settings.resolveAfterMinutes, noun: "requests")
+        }
+    }
+
+    var evictions: Int { principals.evictions }
+    var trackedKeys: Int { principals.count }
+
+    func observe(_ e: TransactionEvent, minute: Int64) {
+        global?.observe(e, minute: minute)
+        guard let t = settings.principal, let p = e.principal else { return }
+        let slot = principals.slot(for: p, now: e.time, make: {
+            State(baseline: RateBaseline(windowMinutes: t.windowMinutes, firstSeen: e.time), lastEvent: e.time)
+        }, protect: { [book, principals] i in
+            principals.keys[i].map(book.isOpen) ?? false
+        })
+        var s = principals.states[slot]!
+        s.baseline.add(minute: minute, time: e.time, window: t.windowMinutes, decay: decay)
+        s.recent.add(e.time, e.origin)
+        s.lastEvent = max(s.lastEvent, e.time)
+        principals.states[slot] = s
+        pending.mark(slot, minute: minute)
+    }
+
+    func close(minute m: Int64, into alerts: inout [Alert]) {
+        if let t = settings.principal {
+            var slots = pending.take(m)
+            for key in book.open.keys { if let i = principals.find(key) { slots.insert(i) } }
+            for slot in slots.sorted() {
+                guard let key = principals.keys[slot], var s = principals.states[slot] else { continue }
+                book.add(key, count: s.baseline.count(minute: m), lastEvent: s.lastEvent)
+                let open = book.isOpen(key)
+                if let finding = RateJudgement.evaluate(&s.baseline, thresholds: t, decay: decay, minute: m,
+                                                        key: AlertKey(principal: key), name: key, noun: "requests",
+                                                        lastEvent: s.lastEvent, samples: s.recent.origins, incidentOpen: open),
+                   let alert = book.holds(key, finding, realertMs: realertMs) {
+                    alerts.append(alert)
+                }
+                s.baseline.frozen = book.isOpen(key)
+                principals.states[slot] = s
+            }
+            for (key, alert) in book.resolveQuiet(at: m, afterMinutes: settings.resolveAfterMinutes, noun: "requests", describe: { $0.principal ?? "?" }) {
+                if let i = principals.find(key) { principals.states[i]?.baseline.frozen = false }
+                alerts.append(alert)
+            }
+        }
+        global?.close(minute: m, realertMs: realertMs, into: &alerts)
+    }
+}

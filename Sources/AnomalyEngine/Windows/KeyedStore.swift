@@ -1,0 +1,64 @@
+/// Per-key state in flat arrays, at most `maxKeys` keys: past that, the least recently seen
+/// tenth is evicted in one pass (unless protected, e.g. by an open incident).
+///
+/// - Complexity: lookup and insert O(1) amortised; an eviction pass O(n log n), once per n/10 inserts.
+struct KeyedStore<Key: Hashable, State> {
+    private var index: [Key: Int] = [:]
+    private(set) var keys: [Key?] = []
+    var states: [State?] = []
+    private(set) var lastSeen: [Int64] = []
+    private var free: [Int] = []
+    let maxKeys: Int
+    private(set) var evictions = 0
+
+    init(maxKeys: Int) {
+        self.maxKeys = max(1, maxKeys)
+    }
+
+    var count: Int { index.count }
+
+    func find(_ key: Key) -> Int? { index[key] }
+
+    /// The slot of `key`, created with `make()` if new. `protect` tells which slots must not be evicted.
+    mutating func slot(for key: Key, now: Int64, make: () -> State, protect: (Int) -> Bool) -> Int {
+        if let i = index[key] {
+            if now > lastSeen[i] { lastSeen[i] = now }
+            return i
+        }
+        if index.count >= maxKeys { evict(protect: protect) }
+        let i: Int
+        if let reused = free.popLast() {
+            i = reused
+            keys[i] = key
+            states[i] = make()
+            lastSeen[i] = now
+        } else {
+            i = keys.count
+            keys.append(key)
+            states.append(make())
+            lastSeen.append(now)
+        }
+        index[key] = i
+        return i
+    }
+
+    mutating func remove(_ i: Int) {
+        guard let key = keys[i] else { return }
+        index[key] = nil
+        keys[i] = nil
+        states[i] = nil
+        free.append(i)
+    }
+
+    private mutating func evict(protect: (Int) -> Bool) {
+        let target = max(1, maxKeys / 10)
+        var candidates: [(Int64, Int)] = []
+        candidates.reserveCapacity(index.count)
+        for (_, i) in index where !protect(i) { candidates.append((lastSeen[i], i)) }
+        candidates.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        for (_, i) in candidates.prefix(target) {
+            remove(i)
+            evictions += 1
+        }
+    }
+}

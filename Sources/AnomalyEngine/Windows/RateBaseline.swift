@@ -1,0 +1,99 @@
+import Foundation
+
+/// A count over a sliding window, and what is usual for it: the mean count per window (an EWMA
+/// that starts as a plain average) and a slowly forgotten peak.
+///
+/// The baseline learns from whole buckets of `window` minutes that end before the window being
+/// judged, so the surge under judgement never raises its own bar; it is frozen while an
+/// incident is open.
+struct RateBaseline {
+    private var minutes: MinuteRing
+    /// The last few buckets' counts, tagged with their bucket index.
+    private var bucketIndex: [Int64] = [Int64.min, Int64.min, Int64.min, Int64.min]
+    private var bucketCount: [UInt32] = [0, 0, 0, 0]
+    private var lastFolded: Int64 = Int64.min
+    private(set) var mean = 0.0
+    private(set) var peak = 0.0
+    private var folded = 0
+    let firstSeen: Int64
+    var frozen = false
+
+    init(windowMinutes: Int, firstSeen: Int64) {
+        minutes = MinuteRing(capacity: windowMinutes + 8, keepFirstTimes: true)
+        self.firstSeen = firstSeen
+    }
+
+    @inline(__always)
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        a >= 0 ? a / b : -((-a + b - 1) / b)
+    }
+
+    mutating func add(minute: Int64, time: Int64, window: Int, decay: (mean: Double, peak: Double)) {
+        minutes.add(minute, time: time)
+        let bucket = Self.floorDiv(minute, Int64(window))
+        if lastFolded == Int64.min { lastFolded = bucket - 1 }
+        guard bucket > lastFolded else { return } // already learned from; the window still counts it
+        let slot = Int(bucket & 3)
+        if bucketIndex[slot] != bucket {
+            if bucketIndex[slot] != Int64.min && bucketIndex[slot] > lastFolded {
+                if bucketIndex[slot] > bucket { return } // older than the ring: too late to learn from
+                fold(through: bucketIndex[slot], decay: decay)
+            }
+            bucketIndex[slot] = bucket
+            bucketCount[slot] = 0
+        }
+        bucketCount[slot] &+= 1
+    }
+
+    /// Learns from every bucket up to and including `bucket`.
+    mutating func fold(through bucket: Int64, decay: (mean: Double, peak: Double)) {
+        guard lastFolded != Int64.min, bucket > lastFolded else { return }
+        var b = lastFolded + 1
+        // A long silence is many empty buckets: apply them in closed form.
+        while b <= bucket {
+            let slot = Int(b & 3)
+            let count = bucketIndex[slot] == b ? Double(bucketCount[slot]) : 0
+            if count == 0 && bucket - b > 64 && folded > 100 {
+                let k = Double(bucket - b)
+                if !frozen {
+                    mean *= pow(decay.mean, k)
+                    peak *= pow(decay.peak, k)
+                }
+                folded += Int(k)
+                b = bucket
+                continue
+            }
+            if !frozen {
+                folded += 1
+                // A plain average while young, then an EWMA.
+                let alpha = max(1 - decay.mean, 1 / Double(folded))
+                mean += alpha * (count - mean)
+                peak = max(peak * decay.peak, count)
+            }
+            b += 1
+        }
+        lastFolded = bucket
+    }
+
+    /// The window ending at minute `m` (inclusive), after learning from the buckets before it.
+    mutating func window(endingAt m: Int64, window: Int, decay: (mean: Double, peak: Double)) -> Int {
+        let start = m - Int64(window) + 1
+        fold(through: Self.floorDiv(start, Int64(window)) - 1, decay: decay)
+        return minutes.sum(from: start, through: m)
+    }
+
+    func earliest(from: Int64, through: Int64) -> Int64? { minutes.earliest(from: from, through: through) }
+
+    func count(minute m: Int64) -> Int { minutes.sum(from: m, through: m) }
+
+    static func decay(_ t: RateThresholds) -> (mean: Double, peak: Double) {
+        let bucketSeconds = Double(t.windowMinutes * 60)
+        return (pow(0.5, bucketSeconds / Double(max(1, t.baselineHalfLifeSeconds))),
+                pow(0.5, bucketSeconds / Double(max(1, t.peakHalfLifeSeconds))))
+    }
+
+    /// The count at which the window alerts.
+    func threshold(_ t: RateThresholds) -> Double {
+        max(Double(t.minCount), t.ratio * mean, t.peakRatio * peak)
+    }
+}

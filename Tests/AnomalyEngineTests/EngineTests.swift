@@ -1,0 +1,95 @@
+import Testing
+@testable import AnomalyEngine
+
+@Suite struct EngineTests {
+    typealias S = Streams
+
+    func attack() -> Streams {
+        var s = Streams()
+        s.steady(from: S.t0, to: S.t0 + 2 * S.day, perHour: 120, ip: { "10.0.0.5" }, principal: "svc_hr")
+        for i in 0..<200 { s.add(S.t0 + S.day + Int64(i) * 1000, ip: "192.0.2.1", principal: "svc_hr", fail: true) }
+        return s
+    }
+
+    @Test func sameInputSameAlertsAndIds() {
+        let a = attack().run()
+        let b = attack().run()
+        #expect(!a.isEmpty)
+        #expect(a == b)
+    }
+
+    @Test func idsDependOnDetectorScopeKeyAndStartOnly() {
+        let a = AlertID.make(.failedAuthSpike, .sourceIP, AlertKey(sourceIP: IPAddress("192.0.2.1")), start: 1000)
+        #expect(a == AlertID.make(.failedAuthSpike, .sourceIP, AlertKey(sourceIP: IPAddress("192.0.2.1")), start: 1000))
+        #expect(a != AlertID.make(.failedAuthSpike, .sourceIP, AlertKey(sourceIP: IPAddress("192.0.2.2")), start: 1000))
+        #expect(a != AlertID.make(.failedAuthSpike, .principal, AlertKey(sourceIP: IPAddress("192.0.2.1")), start: 1000))
+        #expect(a.count == 16)
+    }
+
+    @Test func eventsOutOfOrderWithinTheLatenessGiveTheSameAlerts() {
+        let s = attack()
+        let inOrder = s.run()
+        // Shuffle each event by up to 50 s (the allowed lateness is 60 s).
+        var rng = SeededGenerator(seed: 11)
+        let jittered = s.events.sorted { $0.time < $1.time }.map { e -> (Int64, TransactionEvent) in
+            (e.time + Int64.random(in: 0...50_000, using: &rng), e)
+        }.sorted { $0.0 < $1.0 }.map(\.1)
+        let engine = Engine()
+        var alerts: [Alert] = []
+        for e in jittered { engine.process(e, into: &alerts) }
+        engine.finish(into: &alerts)
+        #expect(engine.stats.late == 0)
+        #expect(alerts.map(\.id) == inOrder.map(\.id))
+        #expect(alerts.map(\.observed) == inOrder.map(\.observed))
+    }
+
+    @Test func eventsLaterThanTheLatenessAreCountedAsLate() {
+        let engine = Engine()
+        var alerts: [Alert] = []
+        engine.process(TransactionEvent(time: S.t0 + 10 * S.minute), into: &alerts)
+        engine.process(TransactionEvent(time: S.t0 + 10 * S.minute - 30_000), into: &alerts)
+        engine.process(TransactionEvent(time: S.t0), into: &alerts)
+        #expect(engine.stats.late == 1)
+        #expect(engine.stats.events == 2)
+    }
+
+    @Test func keysAreBoundedAndEvictionsCounted() {
+        var c = EngineConfiguration()
+        c.maxKeys = 100
+        var s = Streams()
+        for i in 0..<1000 { s.add(S.t0 + Int64(i) * 100, ip: "10.\(i / 250).\(i % 250).1", principal: "p\(i)", fail: true) }
+        let engine = Engine(configuration: c)
+        _ = s.run(engine: engine)
+        let stats = engine.stats
+        #expect(stats.trackedKeys[.failedAuthSpike]! <= 200)
+        #expect(stats.evictions[.failedAuthSpike]! >= 1600)
+        #expect(stats.trackedKeys[.volumeSurge]! <= 100)
+    }
+
+    @Test func idleKeysAreForgottenSoMemoryFollowsLiveKeys() {
+        var s = Streams()
+        // A different address fails once every minute for a day: 1,440 keys, never more than a few live.
+        for i in 0..<1440 { s.add(S.t0 + Int64(i) * S.minute, ip: "10.\(i / 250).\(i % 250).9", principal: nil, fail: true) }
+        let engine = Engine()
+        _ = s.run(engine: engine)
+        #expect(engine.stats.trackedKeys[.failedAuthSpike]! < 400)
+    }
+
+    @Test func detectorsCanBeTurnedOff() {
+        #expect(!attack().run().filter { $0.detector == .failedAuthSpike }.isEmpty)
+        var c = EngineConfiguration()
+        c.failedAuth.enabled = false
+        #expect(attack().run(c).filter { $0.detector == .failedAuthSpike }.isEmpty)
+        c.volumeSurge.enabled = false
+        #expect(attack().run(c).isEmpty)
+    }
+
+    @Test func farFutureTimestampsDoNotCreateUnboundedWork() {
+        let engine = Engine()
+        var alerts: [Alert] = []
+        engine.process(TransactionEvent(time: S.t0), into: &alerts)
+        engine.process(TransactionEvent(time: 253_402_300_799_000), into: &alerts) // 9999-12-31
+        engine.finish(into: &alerts)
+        #expect(engine.stats.events == 2)
+    }
+}
