@@ -60,6 +60,7 @@ public final class Engine {
         volume?.observe(e, minute: minute)
         var immediate: [Alert] = []
         unexpectedIP?.observe(e, minute: minute, into: &immediate)
+        for i in immediate.indices { immediate[i].decidedAt = e.time }
         alerts.append(contentsOf: immediate)
     }
 
@@ -86,6 +87,7 @@ public final class Engine {
             failedAuth?.close(minute: closedBefore, into: &batch)
             unexpectedIP?.close(minute: closedBefore, into: &batch)
             volume?.close(minute: closedBefore, into: &batch)
+            for i in batch.indices { batch[i].decidedAt = (closedBefore + 1) * 60_000 }
             // Deterministic order within a minute, whatever the order events arrived in.
             batch.sort { ($0.detector, $0.scope, $0.key, $0.status.rawValue) < ($1.detector, $1.scope, $1.key, $1.status.rawValue) }
             alerts.append(contentsOf: batch)

@@ -82,6 +82,8 @@ public struct Alert: Sendable, Equatable {
     public var incidentStart: Int64
     /// True for the reminders sent every `realert` interval while an incident goes on.
     public var isReminder: Bool
+    /// The event time at which the engine decided this alert (the end of the minute judged).
+    public var decidedAt: Int64 = 0
 }
 
 enum AlertID {

@@ -67,7 +67,8 @@ struct IncidentBook<Key: Hashable> {
         var resolved: [(Key, Alert)] = []
         for (key, incident) in open where m - incident.lastTrueMinute >= Int64(afterMinutes) {
             let minutes = max(1, (incident.lastEvent - incident.firstEvent) / 60_000)
-            let message = "\(describe(incident.key)): resolved; \(format(incident.total)) \(noun) over \(minutes) min, peak \(format(incident.peakObserved)) in one window"
+            let peak = detector == .unexpectedSourceIP ? "" : ", peak \(format(incident.peakObserved)) in one window"
+            let message = "\(describe(incident.key)): resolved; \(format(incident.total)) \(noun) over \(minutes) min\(peak)"
             let a = Alert(
                 id: incident.id, detector: detector, scope: scope, key: incident.key, severity: incident.severity,
                 status: .resolved, windowStart: incident.firstEvent, windowEnd: incident.lastEvent,

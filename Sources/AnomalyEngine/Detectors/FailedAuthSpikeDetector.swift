@@ -13,12 +13,12 @@ final class FailedAuthSpikeDetector {
         realertMs = realertSeconds * 1000
         if let t = settings.sourceIP {
             byAddress = BurstScope(scope: .sourceIP, thresholds: t, maxKeys: maxKeys, resolveAfter: settings.resolveAfterMinutes,
-                                   alertKey: { AlertKey(sourceIP: $0) }, name: { $0.description },
+                                   alertKey: { AlertKey(sourceIP: $0) }, name: { $0.description }, hashKey: stableHash,
                                    counterpartNoun: ("against", "principal"))
         }
         if let t = settings.principal {
             byPrincipal = BurstScope(scope: .principal, thresholds: t, maxKeys: maxKeys, resolveAfter: settings.resolveAfterMinutes,
-                                     alertKey: { AlertKey(principal: $0) }, name: { $0 },
+                                     alertKey: { AlertKey(principal: $0) }, name: { $0 }, hashKey: stableHash,
                                      counterpartNoun: ("from", "address"))
         }
         if let t = settings.global {
@@ -43,7 +43,8 @@ final class FailedAuthSpikeDetector {
 
     func close(minute m: Int64, into alerts: inout [Alert]) {
         byAddress?.close(minute: m, realertMs: realertMs, into: &alerts)
-        byPrincipal?.close(minute: m, realertMs: realertMs, into: &alerts)
+        // A principal's failures from an address already in an incident are that incident's.
+        byPrincipal?.close(minute: m, realertMs: realertMs, explainedCounterparts: byAddress?.openIncidentHashes ?? [], into: &alerts)
         guard let global, let t = settings.global else { return }
         // Failures from addresses or principals already in an incident are explained: the
         // global scope is for spraying that no single key accounts for.
@@ -54,8 +55,17 @@ final class FailedAuthSpikeDetector {
     }
 }
 
-/// Distinct counterparts (principals of an address, addresses of a principal) counted per streak.
-private let maxCounterparts = 1000
+/// Counterparts (principals of an address, addresses of a principal) remembered per key.
+private let maxCounterparts = 256
+
+/// Failures between one key and one counterpart, for counting distinct counterparts in a window
+/// and for leaving out failures that another scope's incident already explains.
+struct Counterpart {
+    var hash: UInt64
+    var firstMinute: Int64
+    var lastMinute: Int64
+    var count: Int
+}
 
 /// Failures per key against fixed short- and long-window thresholds.
 final class BurstScope<Key: Hashable> {
@@ -64,7 +74,37 @@ final class BurstScope<Key: Hashable> {
         var activityStart: Int64
         var lastEvent: Int64
         var samples: [Origin] = []
-        var counterparts: [UInt64] = []
+        var counterparts: [Counterpart] = []
+
+        /// Distinct counterparts seen in minutes `from...` , except those in `excluded`.
+        func distinct(from: Int64, excluding excluded: Set<UInt64>) -> Int {
+            counterparts.reduce(0) { $0 + ($1.lastMinute >= from && !excluded.contains($1.hash) ? 1 : 0) }
+        }
+
+        /// Failures since `from` with counterparts in `hashes` (counted from each pairing's
+        /// first minute, so this errs toward explaining more).
+        func explained(from: Int64, by hashes: Set<UInt64>) -> Int {
+            guard !hashes.isEmpty else { return 0 }
+            return counterparts.reduce(0) { $0 + ($1.lastMinute >= from && hashes.contains($1.hash) ? $1.count : 0) }
+        }
+
+        mutating func note(_ hash: UInt64, minute: Int64, horizon: Int64) {
+            if let i = counterparts.firstIndex(where: { $0.hash == hash }) {
+                if minute - counterparts[i].lastMinute > horizon {
+                    counterparts[i].firstMinute = minute
+                    counterparts[i].count = 0
+                }
+                counterparts[i].lastMinute = max(counterparts[i].lastMinute, minute)
+                counterparts[i].count += 1
+                return
+            }
+            let fresh = Counterpart(hash: hash, firstMinute: minute, lastMinute: minute, count: 1)
+            if counterparts.count < maxCounterparts {
+                counterparts.append(fresh)
+            } else if let oldest = counterparts.indices.min(by: { counterparts[$0].lastMinute < counterparts[$1].lastMinute }) {
+                counterparts[oldest] = fresh
+            }
+        }
     }
 
     let scope: AlertScope
@@ -79,7 +119,9 @@ final class BurstScope<Key: Hashable> {
     private var closedSinceSweep = 0
 
     init(scope: AlertScope, thresholds: BurstThresholds, maxKeys: Int, resolveAfter: Int,
-         alertKey: @escaping (Key) -> AlertKey, name: @escaping (Key) -> String, counterpartNoun: (String, String)) {
+         alertKey: @escaping (Key) -> AlertKey, name: @escaping (Key) -> String, hashKey: @escaping (Key) -> UInt64,
+         counterpartNoun: (String, String)) {
+        self.hashKey = hashKey
         self.scope = scope
         self.thresholds = thresholds
         self.resolveAfter = resolveAfter
@@ -111,20 +153,25 @@ final class BurstScope<Key: Hashable> {
         s.activityStart = min(s.activityStart, e.time)
         s.lastEvent = max(s.lastEvent, e.time)
         if s.samples.count < 5 { s.samples.append(e.origin) }
-        if let c = counterpart, s.counterparts.count < maxCounterparts, !s.counterparts.contains(c) {
-            s.counterparts.append(c)
-        }
+        if let c = counterpart { s.note(c, minute: minute, horizon: Int64(horizon)) }
         store.states[slot] = s
         pending.mark(slot, minute: minute)
     }
 
-    func close(minute m: Int64, realertMs: Int64, into alerts: inout [Alert]) {
+    /// Hashes of the keys with an open incident (to explain other scopes' failures).
+    var openIncidentHashes: Set<UInt64> {
+        Set(book.open.keys.compactMap { key in store.find(key).flatMap { store.keys[$0] }.map(hashKey) })
+    }
+
+    let hashKey: (Key) -> UInt64
+
+    func close(minute m: Int64, realertMs: Int64, explainedCounterparts: Set<UInt64> = [], into alerts: inout [Alert]) {
         var slots = pending.take(m)
         for key in book.open.keys { if let i = store.find(key) { slots.insert(i) } }
         for slot in slots.sorted() {
             guard let key = store.keys[slot], let s = store.states[slot] else { continue }
             book.add(key, count: s.ring.sum(from: m, through: m), lastEvent: s.lastEvent)
-            guard let finding = evaluate(key, s, minute: m) else { continue }
+            guard let finding = evaluate(key, s, minute: m, explained: explainedCounterparts) else { continue }
             if let alert = book.holds(key, finding, realertMs: realertMs) { alerts.append(alert) }
         }
         for (_, alert) in book.resolveQuiet(at: m, afterMinutes: resolveAfter, noun: "failed logins", describe: describe) {
@@ -145,12 +192,12 @@ final class BurstScope<Key: Hashable> {
 
     private func describe(_ k: AlertKey) -> String { k.principal ?? k.sourceIP?.description ?? "all traffic" }
 
-    private func evaluate(_ key: Key, _ s: State, minute m: Int64) -> IncidentFinding? {
+    private func evaluate(_ key: Key, _ s: State, minute m: Int64, explained: Set<UInt64>) -> IncidentFinding? {
         let t = thresholds
         let shortStart = m - Int64(t.shortWindowMinutes) + 1
         let longStart = m - Int64(t.longWindowMinutes) + 1
-        let short = s.ring.sum(from: shortStart, through: m)
-        let long = s.ring.sum(from: longStart, through: m)
+        let short = max(0, s.ring.sum(from: shortStart, through: m) - s.explained(from: shortStart, by: explained))
+        let long = max(0, s.ring.sum(from: longStart, through: m) - s.explained(from: longStart, by: explained))
         let observed: Int, threshold: Int, windowStart: Int64, minutes: Int, baseline: Double
         if short >= t.shortThreshold {
             observed = short; threshold = t.shortThreshold; windowStart = shortStart; minutes = t.shortWindowMinutes
@@ -163,11 +210,12 @@ final class BurstScope<Key: Hashable> {
         } else {
             return nil
         }
-        let n = s.counterparts.count
+        let n = s.distinct(from: windowStart, excluding: explained)
         guard n >= t.minDistinct else { return nil }
         let (preposition, noun) = counterpartNoun
         let counterparts = n == 0 ? "" : " \(preposition) \(n >= maxCounterparts ? "\(n)+" : String(n)) \(noun)\(n == 1 ? "" : noun.hasSuffix("s") ? "es" : "s")"
-        let message = "\(name(key)): \(format(Double(observed))) failed logins in \(minutes) min\(counterparts) (usual: \(format(baseline)); threshold \(threshold))"
+        let excluding = explained.isEmpty || s.explained(from: windowStart, by: explained) == 0 ? "" : ", not counting addresses already alerted"
+        let message = "\(name(key)): \(format(Double(observed))) failed logins in \(minutes) min\(counterparts) (usual: \(format(baseline)); threshold \(threshold)\(excluding))"
         return IncidentFinding(
             key: alertKey(key), minute: m, windowStart: windowStart * 60_000, windowEnd: (m + 1) * 60_000,
             observed: Double(observed), baseline: baseline, threshold: Double(threshold),

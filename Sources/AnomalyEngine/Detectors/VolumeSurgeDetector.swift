@@ -1,4 +1,5 @@
 /// Request-volume surges: a principal, or all traffic, far above its own usual rate.
+/// Failed authentications are left out (they are the failed-auth detector's).
 final class VolumeSurgeDetector {
     private struct State {
         var baseline: RateBaseline
@@ -27,7 +28,10 @@ final class VolumeSurgeDetector {
     var evictions: Int { principals.evictions }
     var trackedKeys: Int { principals.count }
 
+    /// Counts every request except failed authentications, which are the failed-auth
+    /// detector's: a brute force is one alert, not also a volume surge.
     func observe(_ e: TransactionEvent, minute: Int64) {
+        guard e.outcome != .authFailure else { return }
         global?.observe(e, minute: minute)
         guard let t = settings.principal, let p = e.principal else { return }
         let slot = principals.slot(for: p, now: e.time, make: {

@@ -34,6 +34,15 @@ public enum NaiveTimeZone: Sendable, Equatable {
     }
 }
 
+/// Parses a timestamp given by a user (`--since 2025-11-28`, `--until 2025-11-28T12:00:00Z`):
+/// any notation logs use, or a bare date (midnight). Naive times are read in `zone`.
+public func parseUserTimestamp(_ text: String, zone: NaiveTimeZone = .utc) -> Int64? {
+    var text = text
+    if text.count == 10, text.dropFirst(4).first == "-" { text += "T00:00:00" }
+    var parser = TimestampParser(naiveZone: zone)
+    return text.withUTF8 { parser.parse(UnsafeRawBufferPointer($0)) }
+}
+
 /// Parses the timestamp notations logs use, straight from bytes, into milliseconds since the epoch.
 ///
 /// Consecutive lines share their second, so the seconds part of the last text is cached.

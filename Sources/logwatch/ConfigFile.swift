@@ -1,0 +1,263 @@
+import AnomalyEngine
+import Foundation
+import Yams
+
+/// A problem in a configuration file, naming the file, the line and the key.
+struct ConfigError: Error, CustomStringConvertible {
+    let file: String
+    let line: Int?
+    let message: String
+
+    var description: String {
+        if let line { return "\(file):\(line): \(message)" }
+        return "\(file): \(message)"
+    }
+}
+
+/// Reads `logwatch.yml` into an `EngineConfiguration`. Every key is optional; unknown keys,
+/// wrong types and bad networks are errors naming the line and the key.
+struct ConfigFile {
+    let file: String
+
+    static let topKeys = ["max_lateness", "max_keys", "realert", "detectors", "principals"]
+
+    static func load(path: String) throws -> EngineConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, line: nil, message: "cannot read: \((error as NSError).localizedDescription)")
+        }
+        return try ConfigFile(file: path).parse(text)
+    }
+
+    func parse(_ text: String) throws -> EngineConfiguration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigError(file: file, line: Self.line(of: error), message: "not valid YAML: \(Self.problem(of: error))")
+        }
+        var config = EngineConfiguration()
+        guard let root else { return config } // an empty file: all defaults
+        for (key, value) in try mapping(root, "", allowed: Self.topKeys) {
+            switch key {
+            case "max_lateness": config.maxLatenessSeconds = try duration(value, key)
+            case "max_keys": config.maxKeys = try integer(value, key, min: 1)
+            case "realert": config.realertSeconds = try duration(value, key)
+            case "detectors": try detectors(value, into: &config)
+            case "principals": config.principals = try principals(value)
+            default: break
+            }
+        }
+        return config
+    }
+
+    // MARK: Sections
+
+    private func detectors(_ node: Node, into config: inout EngineConfiguration) throws {
+        for (name, value) in try mapping(node, "detectors", allowed: DetectorKind.allCases.map(\.rawValue)) {
+            let path = "detectors.\(name)"
+            switch name {
+            case DetectorKind.failedAuthSpike.rawValue:
+                var s = config.failedAuth
+                for (k, v) in try mapping(value, path, allowed: ["enabled", "resolve_after", "source_ip", "principal", "global"]) {
+                    let p = "\(path).\(k)"
+                    switch k {
+                    case "enabled": s.enabled = try boolean(v, p)
+                    case "resolve_after": s.resolveAfterMinutes = try minutes(v, p)
+                    case "source_ip": s.sourceIP = try burst(v, p, defaults: FailedAuthSettings().sourceIP!)
+                    case "principal": s.principal = try burst(v, p, defaults: FailedAuthSettings().principal!)
+                    case "global": s.global = try rate(v, p, defaults: FailedAuthSettings().global!)
+                    default: break
+                    }
+                }
+                config.failedAuth = s
+            case DetectorKind.unexpectedSourceIP.rawValue:
+                var s = config.unexpectedSourceIP
+                for (k, v) in try mapping(value, path, allowed: ["enabled", "allowlists", "learning", "learning_period", "ipv4_prefix", "ipv6_prefix", "max_networks_per_principal", "resolve_after"]) {
+                    let p = "\(path).\(k)"
+                    switch k {
+                    case "enabled": s.enabled = try boolean(v, p)
+                    case "allowlists": s.allowlists = try boolean(v, p)
+                    case "learning": s.learning = try boolean(v, p)
+                    case "learning_period": s.learningSeconds = try duration(v, p)
+                    case "ipv4_prefix": s.ipv4Prefix = try integer(v, p, min: 0, max: 32)
+                    case "ipv6_prefix": s.ipv6Prefix = try integer(v, p, min: 0, max: 128)
+                    case "max_networks_per_principal": s.maxNetworksPerPrincipal = try integer(v, p, min: 1)
+                    case "resolve_after": s.resolveAfterMinutes = try minutes(v, p)
+                    default: break
+                    }
+                }
+                config.unexpectedSourceIP = s
+            case DetectorKind.volumeSurge.rawValue:
+                var s = config.volumeSurge
+                for (k, v) in try mapping(value, path, allowed: ["enabled", "resolve_after", "principal", "global"]) {
+                    let p = "\(path).\(k)"
+                    switch k {
+                    case "enabled": s.enabled = try boolean(v, p)
+                    case "resolve_after": s.resolveAfterMinutes = try minutes(v, p)
+                    case "principal": s.principal = try rate(v, p, defaults: VolumeSurgeSettings().principal!)
+                    case "global": s.global = try rate(v, p, defaults: VolumeSurgeSettings().global!)
+                    default: break
+                    }
+                }
+                config.volumeSurge = s
+            default: break
+            }
+        }
+    }
+
+    /// A scope: `false` turns it off, `true` keeps the defaults, a mapping overrides some of them.
+    private func burst(_ node: Node, _ path: String, defaults: BurstThresholds) throws -> BurstThresholds? {
+        if let on = node.scalar.flatMap({ _ in node.bool }) { return on ? defaults : nil }
+        var t = defaults
+        for (k, v) in try mapping(node, path, allowed: ["short_window", "short_threshold", "long_window", "long_threshold", "min_distinct"]) {
+            let p = "\(path).\(k)"
+            switch k {
+            case "short_window": t.shortWindowMinutes = try minutes(v, p)
+            case "short_threshold": t.shortThreshold = try integer(v, p, min: 1)
+            case "long_window": t.longWindowMinutes = try minutes(v, p)
+            case "long_threshold": t.longThreshold = try integer(v, p, min: 1)
+            case "min_distinct": t.minDistinct = try integer(v, p, min: 1)
+            default: break
+            }
+        }
+        guard t.longWindowMinutes <= 24 * 60 else { throw error(node, "\(path).long_window: at most 24h") }
+        return t
+    }
+
+    private func rate(_ node: Node, _ path: String, defaults: RateThresholds) throws -> RateThresholds? {
+        if let on = node.scalar.flatMap({ _ in node.bool }) { return on ? defaults : nil }
+        var t = defaults
+        for (k, v) in try mapping(node, path, allowed: ["window", "ratio", "peak_ratio", "min_count", "learning_period", "baseline_half_life", "peak_half_life"]) {
+            let p = "\(path).\(k)"
+            switch k {
+            case "window": t.windowMinutes = try minutes(v, p)
+            case "ratio": t.ratio = try number(v, p, min: 1)
+            case "peak_ratio": t.peakRatio = try number(v, p, min: 0)
+            case "min_count": t.minCount = try integer(v, p, min: 1)
+            case "learning_period": t.learningSeconds = try duration(v, p)
+            case "baseline_half_life": t.baselineHalfLifeSeconds = try duration(v, p, min: 60)
+            case "peak_half_life": t.peakHalfLifeSeconds = try duration(v, p, min: 60)
+            default: break
+            }
+        }
+        guard t.windowMinutes <= 24 * 60 else { throw error(node, "\(path).window: at most 24h") }
+        return t
+    }
+
+    private func principals(_ node: Node) throws -> [String: PrincipalPolicy] {
+        var result: [String: PrincipalPolicy] = [:]
+        guard case .mapping(let m) = node else { throw error(node, "principals: expected a mapping of principal names") }
+        for (keyNode, value) in m {
+            guard let name = keyNode.string else { throw error(keyNode, "principals: a principal name must be text") }
+            let path = "principals.\(name)"
+            for (k, v) in try mapping(value, path, allowed: ["allow"]) where k == "allow" {
+                guard case .sequence(let seq) = v else { throw error(v, "\(path).allow: expected a list of networks, e.g. [10.0.0.0/8, 2001:db8::/32]") }
+                var networks: [IPNetwork] = []
+                for (i, item) in seq.enumerated() {
+                    guard let text = item.string, let net = IPNetwork(text) else {
+                        throw error(item, "\(path).allow[\(i)]: '\(item.string ?? "?")' is not an IPv4 or IPv6 network in CIDR notation")
+                    }
+                    networks.append(net)
+                }
+                result[name] = PrincipalPolicy(allow: networks)
+            }
+        }
+        return result
+    }
+
+    // MARK: Typed values
+
+    private func error(_ node: Node, _ message: String) -> ConfigError {
+        ConfigError(file: file, line: node.mark?.line, message: message)
+    }
+
+    private func mapping(_ node: Node, _ path: String, allowed: [String]) throws -> [(String, Node)] {
+        guard case .mapping(let m) = node else {
+            throw error(node, "\(path.isEmpty ? "the file" : path): expected a mapping of keys")
+        }
+        var pairs: [(String, Node)] = []
+        var seen = Set<String>()
+        for (k, v) in m {
+            guard let key = k.string else { throw error(k, "\(path): keys must be text") }
+            let full = path.isEmpty ? key : "\(path).\(key)"
+            guard allowed.contains(key) else {
+                throw error(k, "unknown key '\(full)' (known here: \(allowed.joined(separator: ", ")))")
+            }
+            guard seen.insert(key).inserted else { throw error(k, "'\(full)' is given twice") }
+            pairs.append((key, v))
+        }
+        return pairs
+    }
+
+    private func boolean(_ node: Node, _ path: String) throws -> Bool {
+        guard case .scalar = node, let b = node.bool else { throw error(node, "\(path): expected true or false") }
+        return b
+    }
+
+    private func integer(_ node: Node, _ path: String, min: Int = Int.min, max: Int = Int.max) throws -> Int {
+        guard case .scalar = node, let text = node.string, let v = Int(text.replacingOccurrences(of: "_", with: "")) else {
+            throw error(node, "\(path): expected a whole number, got '\(node.string ?? "a collection")'")
+        }
+        guard v >= min && v <= max else { throw error(node, "\(path): \(v) is out of range (\(min)...\(max == Int.max ? "" : String(max)))") }
+        return v
+    }
+
+    private func number(_ node: Node, _ path: String, min: Double) throws -> Double {
+        guard case .scalar = node, let text = node.string, let v = Double(text), v.isFinite else {
+            throw error(node, "\(path): expected a number, got '\(node.string ?? "a collection")'")
+        }
+        guard v >= min else { throw error(node, "\(path): must be at least \(format(min))") }
+        return v
+    }
+
+    /// `90s`, `15m`, `6h`, `7d`, or a number of seconds.
+    private func duration(_ node: Node, _ path: String, min: Int64 = 0) throws -> Int64 {
+        guard case .scalar = node, let text = node.string, let seconds = Self.parseDuration(text) else {
+            throw error(node, "\(path): expected a duration such as 90s, 15m, 6h or 7d, got '\(node.string ?? "a collection")'")
+        }
+        guard seconds >= min else { throw error(node, "\(path): must be at least \(min) s") }
+        return seconds
+    }
+
+    private func minutes(_ node: Node, _ path: String) throws -> Int {
+        let seconds = try duration(node, path, min: 60)
+        guard seconds % 60 == 0 else { throw error(node, "\(path): windows are whole minutes") }
+        return Int(seconds / 60)
+    }
+
+    static func parseDuration(_ text: String) -> Int64? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard let last = t.last else { return nil }
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
+        if let unit = units[last], let v = Int64(t.dropLast()), v >= 0, v < Int64.max / unit { return v * unit }
+        if let v = Int64(t), v >= 0 { return v }
+        return nil
+    }
+
+    private func format(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+
+    private static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
+        default: return nil
+        }
+    }
+
+    private static func problem(of error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): return problem
+        case .duplicatedKeysInMapping(let duplicates, _): return "duplicated keys: \(duplicates.joined(separator: ", "))"
+        default: return "\(error)"
+        }
+    }
+}
+
+extension Node {
+    var scalar: Node.Scalar? {
+        if case .scalar(let s) = self { return s }
+        return nil
+    }
+}

@@ -1,0 +1,115 @@
+import AnomalyEngine
+import LogIngest
+
+/// Several inputs read as one stream in event-time order.
+///
+/// Each file is first opened just far enough to find its first event's time; inputs are then
+/// taken in that order (rotated archives sort by time, not by name), and an input is opened
+/// for good only when the merged stream reaches its first event, so a hundred rotated files
+/// that do not overlap hold one descriptor at a time. Inputs that overlap in time are merged
+/// event by event.
+final class MergedInputs {
+    private struct Pending {
+        let index: Int
+        let path: String
+        let firstTime: Int64
+        /// Standard input cannot be read twice: its reader is kept from the first look.
+        var reader: LogReader?
+        var peeked: TransactionEvent?
+    }
+
+    private struct Active {
+        let reader: LogReader
+        var next: TransactionEvent
+    }
+
+    private let options: IngestOptions
+    private var pending: [Pending] = []
+    private var active: [Active] = []
+    private(set) var summary = IngestSummary()
+    private(set) var failed = false
+
+    init(paths: [String], options: IngestOptions) {
+        self.options = options
+        for (index, path) in paths.enumerated() {
+            do {
+                let reader = try LogReader(path: path, inputIndex: Int32(index), options: options)
+                let first = try? reader.next()
+                if path == "-" {
+                    pending.append(Pending(index: index, path: path, firstTime: first?.time ?? Int64.max, reader: reader, peeked: first))
+                } else {
+                    pending.append(Pending(index: index, path: path, firstTime: first?.time ?? Int64.max))
+                }
+            } catch {
+                report(error)
+            }
+        }
+        // Stable: inputs with the same first time keep the command line's order.
+        pending = pending.enumerated().sorted { ($0.element.firstTime, $0.offset) < ($1.element.firstTime, $1.offset) }.map(\.element)
+    }
+
+    private func report(_ error: IngestError) {
+        printError("logwatch: \(TextSafety.escape(error.description))")
+        summary.unreadable += 1
+        failed = true
+    }
+
+    /// The next event of all inputs by event time, or nil when every input has ended.
+    func next() -> TransactionEvent? {
+        while true {
+            let current = active.indices.min { active[$0].next.time < active[$1].next.time }
+            // Open every input whose first event is due before the earliest one in hand.
+            if let p = pending.first, current == nil || p.firstTime <= active[current!].next.time {
+                pending.removeFirst()
+                open(p)
+                continue
+            }
+            guard let i = current else { return nil }
+            let event = active[i].next
+            advance(i)
+            return event
+        }
+    }
+
+    private func open(_ p: Pending) {
+        let reader: LogReader
+        var first: TransactionEvent?
+        if let kept = p.reader {
+            reader = kept
+            first = p.peeked
+        } else {
+            do {
+                reader = try LogReader(path: p.path, inputIndex: Int32(p.index), options: options)
+            } catch {
+                report(error)
+                return
+            }
+            first = read(reader)
+        }
+        if let first {
+            active.append(Active(reader: reader, next: first))
+        } else {
+            summary.add(reader)
+        }
+    }
+
+    private func advance(_ i: Int) {
+        if let e = read(active[i].reader) {
+            active[i].next = e
+        } else {
+            summary.add(active[i].reader)
+            active.remove(at: i)
+        }
+    }
+
+    private func read(_ reader: LogReader) -> TransactionEvent? {
+        do {
+            return try reader.next()
+        } catch {
+            printError("logwatch: \(TextSafety.escape(error.description)); \(reader.stats.events) events before it were kept")
+            summary.unreadable += 1
+            failed = true
+            return nil
+        }
+    }
+}
