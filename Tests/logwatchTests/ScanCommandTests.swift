@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+
+@Suite struct ScanCommandTests {
+    static var repo: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    static var samples: [String] {
+        let dir = repo.appendingPathComponent("samples")
+        return (try! FileManager.default.contentsOfDirectory(atPath: dir.path))
+            .filter { $0.hasSuffix(".zst") || $0.hasSuffix(".gz") }.sorted().map { dir.appendingPathComponent($0).path }
+    }
+
+    func alerts(_ r: CLI.Result) throws -> [[String: Any]] {
+        try r.lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+    }
+
+    @Test func samplesRaiseExactlyThePlantedIncidents() throws {
+        let config = Self.repo.appendingPathComponent("samples/logwatch.yml").path
+        let r = try CLI.run(["scan", "--config", config] + Self.samples)
+        #expect(r.status == 0, "\(r.stderr)")
+        let firing = try alerts(r).filter { $0["status"] as? String == "firing" }
+        let found = Set(firing.map { a -> String in
+            let key = a["key"] as! [String: String]
+            return "\(a["detector"]!)/\(a["scope"]!)/\(key["principal"] ?? "")/\(key["source_ip"] ?? "")"
+        })
+        #expect(found == [
+            "failed_auth_spike/source_ip//192.0.2.66",
+            "failed_auth_spike/source_ip//203.0.113.77",
+            "unexpected_source_ip/principal/svc_hr_sync/185.220.101.4",
+            "volume_surge/principal/svc_cmdb_import/",
+            "failed_auth_spike/principal/partner-acme/",
+            "unexpected_source_ip/principal/svc_payroll/192.0.2.200",
+            "failed_auth_spike/global//",
+            "volume_surge/global//",
+        ])
+        #expect(firing.count == 8)
+        // Every alert has exactly the documented keys.
+        for a in try alerts(r) {
+            #expect(Set(a.keys) == ["id", "detector", "scope", "key", "severity", "status", "window", "observed", "baseline", "threshold", "score", "message", "evidence"])
+            let evidence = try #require(a["evidence"] as? [String: Any])
+            #expect((evidence["samples"] as? [[String: Any]])?.isEmpty == false)
+        }
+        #expect(r.stderr.contains("0 malformed"))
+        #expect(r.stderr.contains("alerts: 8 incidents"))
+    }
+
+    @Test func theSameInputGivesTheSameIdsInAnyArgumentOrder() throws {
+        let a = try CLI.run(["scan"] + Self.samples)
+        let b = try CLI.run(["scan"] + Self.samples.reversed())
+        #expect(!a.lines.isEmpty)
+        #expect(a.stdout == b.stdout.replacingOccurrences(of: "\u{0}", with: ""))
+    }
+
+    @Test func rotatedArchivesAreTakenInTimeOrderNotNameOrder() throws {
+        // app.log.10.gz holds the oldest lines and sorts before app.log.2.gz by name.
+        let dir = CLI.temporaryDirectory()
+        func lines(_ day: Int, _ count: Int) -> String {
+            (0..<count).map { i in "10.0.0.1 - svc [\(day)/Nov/2025:10:\(String(format: "%02d", i / 60)):\(String(format: "%02d", i % 60)) +0000] \"GET /api/x HTTP/1.1\" 200 1 \"-\" \"a\"" }.joined(separator: "\n") + "\n"
+        }
+        let old = dir.appendingPathComponent("app.log.10")
+        let recent = dir.appendingPathComponent("app.log.2")
+        try lines(20, 100).write(to: old, atomically: true, encoding: .utf8)
+        try lines(21, 100).write(to: recent, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["scan", try CLI.compress("gzip", recent).path, try CLI.compress("gzip", old).path])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("200 events judged, 0 late"), "\(r.stderr)")
+    }
+
+    @Test func sinceAndUntilLimitTheEventTime() throws {
+        let r = try CLI.run(["scan", "--since", "2025-11-26", "--until", "2025-11-26T06:00:00Z"] + Self.samples)
+        let kinds = try alerts(r).filter { $0["status"] as? String == "firing" }.map { "\($0["detector"]!)/\($0["scope"]!)" }
+        // The slow brute force (02:00) and the spraying (04:00) fall inside; nothing else does,
+        // and without a day of learning in range, the global baseline cannot alert.
+        #expect(kinds == ["failed_auth_spike/source_ip"], "\(r.stdout)")
+        #expect(r.stderr.contains("outside --since/--until"))
+    }
+
+    @Test func failOnAlertExitsOne() throws {
+        #expect(try CLI.run(["scan", "--fail-on-alert"] + Self.samples).status == 1)
+        let quiet = CLI.temporaryDirectory().appendingPathComponent("quiet.log")
+        try "10.0.0.1 - - [20/Nov/2025:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n".write(to: quiet, atomically: true, encoding: .utf8)
+        #expect(try CLI.run(["scan", "--fail-on-alert", quiet.path]).status == 0)
+    }
+
+    @Test func inputAndConfigErrorsExitTwo() throws {
+        let missing = try CLI.run(["scan", "/nonexistent.log"] + Self.samples.prefix(1))
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("/nonexistent.log: cannot open"))
+        let bad = CLI.temporaryDirectory().appendingPathComponent("bad.yml")
+        try "detectors:\n  failed_auth_spike:\n    sorce_ip: false\n".write(to: bad, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["scan", "--config", bad.path] + Self.samples.prefix(1))
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("bad.yml:3: unknown key 'detectors.failed_auth_spike.sorce_ip'"))
+    }
+
+    @Test func textOutputEscapesControlCharactersFromLogs() throws {
+        let dir = CLI.temporaryDirectory()
+        let log = dir.appendingPathComponent("evil.jsonl")
+        var lines: [String] = []
+        for i in 0..<30 {
+            lines.append(#"{"time":"2025-11-20T10:00:\#(String(format: "%02d", i))Z","client_ip":"192.0.2.9","user":"evil\u001b[2J\u001b]0;pwned\u0007","status":401}"#)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: log, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["scan", "--output", "text", log.path])
+        #expect(r.lines.count >= 1)
+        #expect(!r.stdout.contains("\u{1B}"))
+        #expect(!r.stdout.contains("\u{07}"))
+        let json = try CLI.run(["scan", log.path])
+        #expect(!json.stdout.contains("\u{1B}"))
+    }
+}
+
+@Suite struct CheckConfigTests {
+    func check(_ yaml: String) throws -> CLI.Result {
+        let file = CLI.temporaryDirectory().appendingPathComponent("logwatch.yml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        return try CLI.run(["check-config", file.path])
+    }
+
+    @Test func theSampleConfigIsValid() throws {
+        let r = try CLI.run(["check-config", ScanCommandTests.repo.appendingPathComponent("samples/logwatch.yml").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("1 principal with allowlists"))
+    }
+
+    @Test(arguments: [
+        ("max_keys: lots\n", ":1: max_keys: expected a whole number, got 'lots'"),
+        ("realert: soon\n", ":1: realert: expected a duration"),
+        ("principals:\n  svc:\n    allow: [10.0.0.0/8, 10.0.0.0/33]\n", ":3: principals.svc.allow[1]: '10.0.0.0/33' is not an IPv4 or IPv6 network"),
+        ("detectors:\n  volume_surge:\n    principal:\n      ratio: high\n", ":4: detectors.volume_surge.principal.ratio: expected a number"),
+        ("colour: blue\n", ":1: unknown key 'colour'"),
+        ("detectors:\n  failed_auth_spike: {enabled: maybe}\n", ":2: detectors.failed_auth_spike.enabled: expected true or false"),
+        ("a: [unclosed\n", "not valid YAML"),
+    ])
+    func errorsNameTheLineAndTheKey(yaml: String, message: String) throws {
+        let r = try check(yaml)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+    }
+
+    @Test func anEmptyFileMeansAllDefaults() throws {
+        let r = try check("")
+        #expect(r.status == 0)
+    }
+}
