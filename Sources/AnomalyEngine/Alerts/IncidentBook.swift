@@ -55,10 +55,11 @@ struct IncidentBook<Key: Hashable> {
 
     /// Adds a closed minute's events to an open incident's totals. Counting by closed minute,
     /// not by arriving event, keeps totals independent of the order events arrived in.
-    mutating func add(_ key: Key, count: Int, lastEvent: Int64) {
+    mutating func add(_ key: Key, count: Int, lastEvent: Int64, sample: Origin? = nil) {
         guard var incident = open[key] else { return }
         incident.total += Double(count)
         incident.lastEvent = max(incident.lastEvent, lastEvent)
+        if let sample, incident.samples.count < 5, !incident.samples.contains(sample) { incident.samples.append(sample) }
         open[key] = incident
     }
 

@@ -138,23 +138,21 @@ final class BurstScope<Key: Hashable> {
         let capacity = 2 * horizon + 4
         let slot = store.slot(for: key, now: e.time, make: {
             State(ring: MinuteRing(capacity: capacity), activityStart: e.time, lastEvent: e.time)
-        }, protect: { [book, store] i in
-            // Pending slots need no protection: each is looked up again when its minute closes.
-            store.keys[i].map(book.isOpen) ?? false
-        })
-        var s = store.states[slot]!
-        // After a quiet spell longer than every window, a new streak of activity begins.
-        if e.time - s.lastEvent > Int64(horizon) * 60_000 {
-            s.activityStart = e.time
-            s.samples.removeAll()
-            s.counterparts.removeAll()
+        }, protect: book.isOpen) // pending slots need no protection: each is looked up again at close
+        let horizon = Int64(self.horizon)
+        store.modify(slot) { s in
+            // After a quiet spell longer than every window, a new streak of activity begins.
+            if e.time - s.lastEvent > horizon * 60_000 {
+                s.activityStart = e.time
+                s.samples.removeAll(keepingCapacity: true)
+                s.counterparts.removeAll(keepingCapacity: true)
+            }
+            s.ring.add(minute)
+            s.activityStart = min(s.activityStart, e.time)
+            s.lastEvent = max(s.lastEvent, e.time)
+            if s.samples.count < 5 { s.samples.append(e.origin) }
+            if let c = counterpart { s.note(c, minute: minute, horizon: horizon) }
         }
-        s.ring.add(minute)
-        s.activityStart = min(s.activityStart, e.time)
-        s.lastEvent = max(s.lastEvent, e.time)
-        if s.samples.count < 5 { s.samples.append(e.origin) }
-        if let c = counterpart { s.note(c, minute: minute, horizon: Int64(horizon)) }
-        store.states[slot] = s
         pending.mark(slot, minute: minute)
     }
 
@@ -263,6 +261,7 @@ final class GlobalRate {
     /// Judges the window ending at minute `m`; `explained` events in it are left out of the count.
     func close(minute m: Int64, realertMs: Int64, explained: Int = 0, into alerts: inout [Alert]) {
         guard var b = baseline else { return }
+        baseline = nil // so `b` is the only reference and mutating it copies nothing
         book.add(0, count: b.count(minute: m), lastEvent: lastEvent)
         if let finding = RateJudgement.evaluate(&b, thresholds: thresholds, decay: decay, minute: m, key: AlertKey(),
                                                 name: "all traffic", noun: noun, lastEvent: lastEvent,

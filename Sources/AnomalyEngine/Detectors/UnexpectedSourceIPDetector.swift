@@ -39,7 +39,7 @@ final class UnexpectedSourceIPDetector {
         let incidentKey = IncidentKey(principal: principal, network: net.address)
         if book.isOpen(incidentKey) {
             // The same unexpected network in use again: part of the incident already raised.
-            book.add(incidentKey, count: 1, lastEvent: e.time)
+            book.add(incidentKey, count: 1, lastEvent: e.time, sample: e.origin)
             if var info = incidentNetworks[incidentKey] {
                 info.lastEvent = max(info.lastEvent, e.time)
                 if info.samples.count < 5 { info.samples.append(e.origin) }
@@ -59,15 +59,14 @@ final class UnexpectedSourceIPDetector {
         }
         guard settings.learning else { return }
         let slot = learned.slot(for: principal, now: e.time, make: { Learned(firstSeen: e.time) }, protect: { _ in false })
-        var state = learned.states[slot]!
-        if let i = state.networks.firstIndex(of: net.address) {
+        let known = learned.modify(slot) { state -> Bool in
+            guard let i = state.networks.firstIndex(of: net.address) else { return false }
             state.lastUsed[i] = max(state.lastUsed[i], e.time)
-            learned.states[slot] = state
-            return
+            return true
         }
-        let stillLearning = e.time < state.firstSeen + settings.learningSeconds * 1000
-        learned.states[slot] = state
-        if !stillLearning {
+        if known { return }
+        let state = learned.states[slot]!
+        if e.time >= state.firstSeen + settings.learningSeconds * 1000 {
             incidentNetworks[incidentKey] = ([e.origin], e.time, false)
             if let a = holds(incidentKey, principal: principal, ip: ip, net: net, e: e, minute: minute, allowlist: false, known: state.networks) {
                 alerts.append(a)
@@ -78,18 +77,20 @@ final class UnexpectedSourceIPDetector {
 
     /// Adds a network to what is usual for a principal, forgetting the least recently used past the cap.
     private func remember(_ principal: String, _ network: IPAddress, _ time: Int64) {
-        guard let slot = learned.find(principal), var state = learned.states[slot] else { return }
-        if let i = state.networks.firstIndex(of: network) {
-            state.lastUsed[i] = max(state.lastUsed[i], time)
-        } else {
-            if state.networks.count >= settings.maxNetworksPerPrincipal, let oldest = state.lastUsed.indices.min(by: { state.lastUsed[$0] < state.lastUsed[$1] }) {
+        guard let slot = learned.find(principal) else { return }
+        let cap = settings.maxNetworksPerPrincipal
+        learned.modify(slot) { state in
+            if let i = state.networks.firstIndex(of: network) {
+                state.lastUsed[i] = max(state.lastUsed[i], time)
+                return
+            }
+            if state.networks.count >= cap, let oldest = state.lastUsed.indices.min(by: { state.lastUsed[$0] < state.lastUsed[$1] }) {
                 state.networks.remove(at: oldest)
                 state.lastUsed.remove(at: oldest)
             }
             state.networks.append(network)
             state.lastUsed.append(time)
         }
-        learned.states[slot] = state
     }
 
     private func holds(_ key: IncidentKey, principal: String, ip: IPAddress, net: IPNetwork, e: TransactionEvent,

@@ -36,14 +36,13 @@ final class VolumeSurgeDetector {
         guard let t = settings.principal, let p = e.principal else { return }
         let slot = principals.slot(for: p, now: e.time, make: {
             State(baseline: RateBaseline(windowMinutes: t.windowMinutes, firstSeen: e.time), lastEvent: e.time)
-        }, protect: { [book, principals] i in
-            principals.keys[i].map(book.isOpen) ?? false
-        })
-        var s = principals.states[slot]!
-        s.baseline.add(minute: minute, time: e.time, window: t.windowMinutes, decay: decay)
-        s.recent.add(e.time, e.origin)
-        s.lastEvent = max(s.lastEvent, e.time)
-        principals.states[slot] = s
+        }, protect: book.isOpen)
+        let decay = self.decay
+        principals.modify(slot) { s in
+            s.baseline.add(minute: minute, time: e.time, window: t.windowMinutes, decay: decay)
+            s.recent.add(e.time, e.origin)
+            s.lastEvent = max(s.lastEvent, e.time)
+        }
         pending.mark(slot, minute: minute)
     }
 
@@ -53,6 +52,7 @@ final class VolumeSurgeDetector {
             for key in book.open.keys { if let i = principals.find(key) { slots.insert(i) } }
             for slot in slots.sorted() {
                 guard let key = principals.keys[slot], var s = principals.states[slot] else { continue }
+                principals.states[slot] = nil // so `s` is the only reference and mutating it copies nothing
                 book.add(key, count: s.baseline.count(minute: m), lastEvent: s.lastEvent)
                 let open = book.isOpen(key)
                 if let finding = RateJudgement.evaluate(&s.baseline, thresholds: t, decay: decay, minute: m,

@@ -19,8 +19,8 @@ struct KeyedStore<Key: Hashable, State> {
 
     func find(_ key: Key) -> Int? { index[key] }
 
-    /// The slot of `key`, created with `make()` if new. `protect` tells which slots must not be evicted.
-    mutating func slot(for key: Key, now: Int64, make: () -> State, protect: (Int) -> Bool) -> Int {
+    /// The slot of `key`, created with `make()` if new. `protect` tells which keys must not be evicted.
+    mutating func slot(for key: Key, now: Int64, make: () -> State, protect: (Key) -> Bool) -> Int {
         if let i = index[key] {
             if now > lastSeen[i] { lastSeen[i] = now }
             return i
@@ -50,11 +50,16 @@ struct KeyedStore<Key: Hashable, State> {
         free.append(i)
     }
 
-    private mutating func evict(protect: (Int) -> Bool) {
+    /// Changes a key's state in place (no copy of the arrays it holds).
+    mutating func modify<R>(_ i: Int, _ body: (inout State) -> R) -> R {
+        body(&states[i]!)
+    }
+
+    private mutating func evict(protect: (Key) -> Bool) {
         let target = max(1, maxKeys / 10)
         var candidates: [(Int64, Int)] = []
         candidates.reserveCapacity(index.count)
-        for (_, i) in index where !protect(i) { candidates.append((lastSeen[i], i)) }
+        for (key, i) in index where !protect(key) { candidates.append((lastSeen[i], i)) }
         candidates.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         for (_, i) in candidates.prefix(target) {
             remove(i)
