@@ -37,8 +37,9 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .testTarget(name: "LogIngestTests", dependencies: ["LogIngest", "AnomalyEngine", "CZstd", "CZlib"]),
-        .testTarget(name: "AnomalyEngineTests", dependencies: ["AnomalyEngine"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LogIngestTests", dependencies: ["LogIngest", "AnomalyEngine", "CZstd", "CZlib", "TestSupport"]),
+        .testTarget(name: "AnomalyEngineTests", dependencies: ["AnomalyEngine", "TestSupport"]),
         .testTarget(name: "logwatchTests", dependencies: ["logwatch"]),
     ],
     swiftLanguageModes: [.v6]
