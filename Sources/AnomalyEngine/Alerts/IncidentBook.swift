@@ -63,6 +63,13 @@ struct IncidentBook<Key: Hashable> {
         open[key] = incident
     }
 
+    /// Marks an open incident's condition as still holding at `minute`, without any alert.
+    mutating func stillHolds(_ key: Key, minute: Int64) {
+        guard var incident = open[key], minute > incident.lastTrueMinute else { return }
+        incident.lastTrueMinute = minute
+        open[key] = incident
+    }
+
     /// Resolves incidents whose condition has been false for `afterMinutes` as of minute `m`.
     mutating func resolveQuiet(at m: Int64, afterMinutes: Int, noun: String, describe: (AlertKey) -> String) -> [(Key, Alert)] {
         var resolved: [(Key, Alert)] = []

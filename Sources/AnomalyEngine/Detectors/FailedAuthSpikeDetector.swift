@@ -265,7 +265,7 @@ final class GlobalRate {
         book.add(0, count: b.count(minute: m), lastEvent: lastEvent)
         if let finding = RateJudgement.evaluate(&b, thresholds: thresholds, decay: decay, minute: m, key: AlertKey(),
                                                 name: "all traffic", noun: noun, lastEvent: lastEvent,
-                                                samples: recent.origins, incidentOpen: book.isOpen(0), explained: explained) {
+                                                samples: recent.origins, explained: explained) {
             if let alert = book.holds(0, finding, realertMs: realertMs) { alerts.append(alert) }
         }
         for (_, alert) in book.resolveQuiet(at: m, afterMinutes: resolveAfter, noun: noun, describe: { _ in "all traffic" }) {
@@ -281,7 +281,7 @@ final class GlobalRate {
 enum RateJudgement {
     static func evaluate(_ b: inout RateBaseline, thresholds t: RateThresholds, decay: (mean: Double, peak: Double),
                          minute m: Int64, key: AlertKey, name: String, noun: String, lastEvent: Int64,
-                         samples: [Origin], incidentOpen: Bool, explained: Int = 0) -> IncidentFinding? {
+                         samples: [Origin], explained: Int = 0) -> IncidentFinding? {
         let window = max(0, b.window(endingAt: m, window: t.windowMinutes, decay: decay) - explained)
         let windowStart = m - Int64(t.windowMinutes) + 1
         guard windowStart * 60_000 >= b.firstSeen + t.learningSeconds * 1000 else { return nil }

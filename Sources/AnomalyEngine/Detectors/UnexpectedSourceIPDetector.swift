@@ -115,13 +115,8 @@ final class UnexpectedSourceIPDetector {
 
     func close(minute m: Int64, into alerts: inout [Alert]) {
         // An unexpected network is an incident while it keeps being used.
-        for (key, incident) in book.open {
-            if let last = incidentNetworks[key]?.lastEvent, minuteOf(last) > incident.lastTrueMinute {
-                _ = book.holds(key, IncidentFinding(
-                    key: incident.key, minute: minuteOf(last), windowStart: incident.firstEvent, windowEnd: last,
-                    observed: incident.total, baseline: nil, threshold: 1, severity: incident.severity, message: "",
-                    firstEvent: incident.firstEvent, lastEvent: last, samples: incident.samples), realertMs: Int64.max)
-            }
+        for key in book.open.keys {
+            if let last = incidentNetworks[key]?.lastEvent { book.stillHolds(key, minute: minuteOf(last)) }
         }
         for (key, alert) in book.resolveQuiet(at: m, afterMinutes: settings.resolveAfterMinutes, noun: "successful requests", describe: { k in
             "\(k.principal ?? "?") from \(k.sourceIP?.description ?? "?")"

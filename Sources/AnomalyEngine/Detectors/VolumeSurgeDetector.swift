@@ -54,10 +54,9 @@ final class VolumeSurgeDetector {
                 guard let key = principals.keys[slot], var s = principals.states[slot] else { continue }
                 principals.states[slot] = nil // so `s` is the only reference and mutating it copies nothing
                 book.add(key, count: s.baseline.count(minute: m), lastEvent: s.lastEvent)
-                let open = book.isOpen(key)
                 if let finding = RateJudgement.evaluate(&s.baseline, thresholds: t, decay: decay, minute: m,
                                                         key: AlertKey(principal: key), name: key, noun: "requests",
-                                                        lastEvent: s.lastEvent, samples: s.recent.origins, incidentOpen: open),
+                                                        lastEvent: s.lastEvent, samples: s.recent.origins),
                    let alert = book.holds(key, finding, realertMs: realertMs) {
                     alerts.append(alert)
                 }
