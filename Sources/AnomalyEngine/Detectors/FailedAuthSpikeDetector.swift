@@ -75,6 +75,8 @@ final class BurstScope<Key: Hashable> {
         var lastEvent: Int64
         var samples: [Origin] = []
         var counterparts: [Counterpart] = []
+        /// The minute this key was last marked pending (to mark each minute once).
+        var pendingMinute = Int64.min
 
         /// Distinct counterparts seen in minutes `from...` , except those in `excluded`.
         func distinct(from: Int64, excluding excluded: Set<UInt64>) -> Int {
@@ -140,7 +142,7 @@ final class BurstScope<Key: Hashable> {
             State(ring: MinuteRing(capacity: capacity), activityStart: e.time, lastEvent: e.time)
         }, protect: book.isOpen) // pending slots need no protection: each is looked up again at close
         let horizon = Int64(self.horizon)
-        store.modify(slot) { s in
+        let newMinute = store.modify(slot) { s -> Bool in
             // After a quiet spell longer than every window, a new streak of activity begins.
             if e.time - s.lastEvent > horizon * 60_000 {
                 s.activityStart = e.time
@@ -152,8 +154,11 @@ final class BurstScope<Key: Hashable> {
             s.lastEvent = max(s.lastEvent, e.time)
             if s.samples.count < 5 { s.samples.append(e.origin) }
             if let c = counterpart { s.note(c, minute: minute, horizon: horizon) }
+            guard s.pendingMinute != minute else { return false }
+            s.pendingMinute = minute
+            return true
         }
-        pending.mark(slot, minute: minute)
+        if newMinute { pending.mark(slot, minute: minute) }
     }
 
     /// Hashes of the keys with an open incident (to explain other scopes' failures).

@@ -3,8 +3,13 @@
 final class UnexpectedSourceIPDetector {
     private struct Learned {
         let firstSeen: Int64
-        var networks: [IPAddress] = []
-        var lastUsed: [Int64] = []
+        /// Known networks and when each was last used.
+        var networks: [IPAddress: Int64] = [:]
+
+        /// The networks for a message: most recently used first, then by address (deterministic).
+        var byRecency: [IPAddress] {
+            networks.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
+        }
     }
 
     private struct IncidentKey: Hashable {
@@ -37,7 +42,7 @@ final class UnexpectedSourceIPDetector {
         guard e.outcome == .success, let principal = e.principal, let ip = e.sourceIP else { return }
         let net = network(of: ip)
         let incidentKey = IncidentKey(principal: principal, network: net.address)
-        if book.isOpen(incidentKey) {
+        if !book.open.isEmpty && book.isOpen(incidentKey) {
             // The same unexpected network in use again: part of the incident already raised.
             book.add(incidentKey, count: 1, lastEvent: e.time, sample: e.origin)
             if var info = incidentNetworks[incidentKey] {
@@ -60,36 +65,36 @@ final class UnexpectedSourceIPDetector {
         guard settings.learning else { return }
         let slot = learned.slot(for: principal, now: e.time, make: { Learned(firstSeen: e.time) }, protect: { _ in false })
         let known = learned.modify(slot) { state -> Bool in
-            guard let i = state.networks.firstIndex(of: net.address) else { return false }
-            state.lastUsed[i] = max(state.lastUsed[i], e.time)
+            guard let used = state.networks[net.address] else { return false }
+            if e.time > used { state.networks[net.address] = e.time }
             return true
         }
         if known { return }
         let state = learned.states[slot]!
         if e.time >= state.firstSeen + settings.learningSeconds * 1000 {
             incidentNetworks[incidentKey] = ([e.origin], e.time, false)
-            if let a = holds(incidentKey, principal: principal, ip: ip, net: net, e: e, minute: minute, allowlist: false, known: state.networks) {
+            if let a = holds(incidentKey, principal: principal, ip: ip, net: net, e: e, minute: minute, allowlist: false, known: state.byRecency) {
                 alerts.append(a)
             }
         }
         remember(principal, net.address, e.time)
     }
 
-    /// Adds a network to what is usual for a principal, forgetting the least recently used past the cap.
+    /// Adds a network to what is usual for a principal. Past the cap, the least recently used
+    /// tenth is forgotten in one pass, so a principal seen from everywhere costs O(1) amortised.
     private func remember(_ principal: String, _ network: IPAddress, _ time: Int64) {
         guard let slot = learned.find(principal) else { return }
         let cap = settings.maxNetworksPerPrincipal
         learned.modify(slot) { state in
-            if let i = state.networks.firstIndex(of: network) {
-                state.lastUsed[i] = max(state.lastUsed[i], time)
+            if let used = state.networks[network] {
+                if time > used { state.networks[network] = time }
                 return
             }
-            if state.networks.count >= cap, let oldest = state.lastUsed.indices.min(by: { state.lastUsed[$0] < state.lastUsed[$1] }) {
-                state.networks.remove(at: oldest)
-                state.lastUsed.remove(at: oldest)
+            if state.networks.count >= cap {
+                let drop = state.networks.sorted { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }.prefix(max(1, cap / 10))
+                for (net, _) in drop { state.networks[net] = nil }
             }
-            state.networks.append(network)
-            state.lastUsed.append(time)
+            state.networks[network] = time
         }
     }
 

@@ -5,6 +5,8 @@ final class VolumeSurgeDetector {
         var baseline: RateBaseline
         var recent = RecentOrigins()
         var lastEvent: Int64
+        /// The minute this key was last marked pending (to mark each minute once).
+        var pendingMinute = Int64.min
     }
 
     private let settings: VolumeSurgeSettings
@@ -38,12 +40,15 @@ final class VolumeSurgeDetector {
             State(baseline: RateBaseline(windowMinutes: t.windowMinutes, firstSeen: e.time), lastEvent: e.time)
         }, protect: book.isOpen)
         let decay = self.decay
-        principals.modify(slot) { s in
+        let newMinute = principals.modify(slot) { s -> Bool in
             s.baseline.add(minute: minute, time: e.time, window: t.windowMinutes, decay: decay)
             s.recent.add(e.time, e.origin)
             s.lastEvent = max(s.lastEvent, e.time)
+            guard s.pendingMinute != minute else { return false }
+            s.pendingMinute = minute
+            return true
         }
-        pending.mark(slot, minute: minute)
+        if newMinute { pending.mark(slot, minute: minute) }
     }
 
     func close(minute m: Int64, into alerts: inout [Alert]) {

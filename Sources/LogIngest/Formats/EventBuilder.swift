@@ -4,6 +4,9 @@ import AnomalyEngine
 /// numbers, and classifies protocol, outcome and failure reason the same way for every format.
 struct EventBuilder {
     var timestamps: TimestampParser
+    private var principals = TextCache<Void>()
+    /// Path (without query) to its text and the protocol the path alone implies.
+    private var paths = TextCache<APIProtocol>()
 
     init(naiveZone: NaiveTimeZone) {
         timestamps = TimestampParser(naiveZone: naiveZone)
@@ -16,7 +19,7 @@ struct EventBuilder {
         guard let time = slots.withValue(.time, { timestamps.parse($0) }) ?? nil else { throw .badTime }
         var event = TransactionEvent(time: time, origin: origin)
         event.sourceIP = slots.withValue(.sourceIP) { Self.parseAddress($0) } ?? nil
-        event.principal = slots.withValue(.principal) { Self.text($0) } ?? nil
+        event.principal = slots.withValue(.principal) { principals.value(for: $0) { (Self.text($0), ()) }.0 } ?? nil
 
         // Method and target, from their own fields or from a request line "GET /x HTTP/1.1".
         var method: String? = slots.withValue(.method) { Self.text($0) } ?? nil
@@ -25,15 +28,13 @@ struct EventBuilder {
             let parts = Self.splitRequestLine(line)
             if method == nil, let m = parts.method { method = Self.text(m) }
             if !slots.has(.path), let target = parts.target {
-                event.path = Self.pathWithoutQuery(target)
-                protocolKind = Self.classifyProtocol(type: nil, target: Self.stripSchemeAndHost(target))
+                (event.path, protocolKind) = classifyTarget(target)
             }
         }
         if method != nil && !Self.looksLikeMethod(method!) { method = nil }
         event.method = method
         slots.withValue(.path) { raw in
-            event.path = Self.pathWithoutQuery(raw)
-            protocolKind = Self.classifyProtocol(type: nil, target: Self.stripSchemeAndHost(raw))
+            (event.path, protocolKind) = classifyTarget(raw)
         }
         if let typed = slots.withValue(.apiType, { Self.classifyType($0) }) ?? nil {
             protocolKind = typed
@@ -60,6 +61,22 @@ struct EventBuilder {
     }
 
     // MARK: - Pieces
+
+    /// The path (query dropped) and protocol of a request target, with the path part cached.
+    private mutating func classifyTarget(_ raw: UnsafeRawBufferPointer) -> (String?, APIProtocol) {
+        let target = Self.stripSchemeAndHost(raw)
+        var queryStart = target.count
+        for (i, b) in target.enumerated() where b == UInt8(ascii: "?") || b == UInt8(ascii: "#") { queryStart = i; break }
+        let pathPart = UnsafeRawBufferPointer(rebasing: target[..<queryStart])
+        let (path, pathProtocol) = paths.value(for: pathPart) { p in (Self.text(p), Self.classifyProtocol(type: nil, target: p)) }
+        guard queryStart < target.count, pathProtocol != .soap else { return (path, pathProtocol) }
+        // "?SOAP", ".do?SOAP", "?wsdl" or "/soap" in the query make it SOAP whatever the path.
+        let query = UnsafeRawBufferPointer(rebasing: target[queryStart...])
+        if Self.contains(query, caseInsensitive: "?soap") || Self.contains(query, caseInsensitive: "?wsdl") || Self.contains(query, caseInsensitive: "/soap") {
+            return (path, .soap)
+        }
+        return (path, pathProtocol)
+    }
 
     /// Text of a field, nil for empty or `-`. Invalid UTF-8 becomes U+FFFD.
     static func text(_ bytes: UnsafeRawBufferPointer) -> String? {
@@ -122,14 +139,6 @@ struct EventBuilder {
             return UnsafeRawBufferPointer(rebasing: raw[raw.count...])
         }
         return raw
-    }
-
-    /// The path part of a request target: query and fragment dropped, since query strings carry tokens.
-    static func pathWithoutQuery(_ raw: UnsafeRawBufferPointer) -> String? {
-        let target = stripSchemeAndHost(raw)
-        var end = target.count
-        for (i, b) in target.enumerated() where b == UInt8(ascii: "?") || b == UInt8(ascii: "#") { end = i; break }
-        return text(UnsafeRawBufferPointer(rebasing: target[..<end]))
     }
 
     /// SOAP for `?SOAP`, `.do?SOAP`, `/soap` or `?wsdl` in the target; REST under `/api/`.

@@ -26,22 +26,31 @@ public enum DurationUnit: Sendable {
     case seconds, milliseconds, microseconds, nanoseconds, auto
 }
 
-/// Per-role byte buffers a parser fills for one line, reused from line to line so that
-/// steady-state parsing allocates nothing.
+/// The fields a parser found in one line. A field is a view into the line's own bytes (valid
+/// until the framer hands out the next line, which is after the event is built), or an owned
+/// copy when its bytes had to be rewritten (JSON escapes, CSV doubled quotes) or its source
+/// does not outlive the call. Buffers are reused from line to line: steady-state parsing
+/// allocates nothing.
 struct FieldSlots {
-    private(set) var values: [[UInt8]]
+    private var views: [UnsafeRawBufferPointer]
+    private var owned: [[UInt8]]
     private var ranks: [Int]
     private(set) var present: UInt32 = 0
+    /// Roles whose value is in `owned` rather than a view.
+    private var ownedMask: UInt32 = 0
     var durationUnit: DurationUnit = .auto
 
     init() {
-        values = Array(repeating: [], count: FieldRole.allCases.count)
-        for i in values.indices { values[i].reserveCapacity(64) }
-        ranks = Array(repeating: 0, count: FieldRole.allCases.count)
+        let n = FieldRole.allCases.count
+        views = Array(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: n)
+        owned = Array(repeating: [], count: n)
+        for i in owned.indices { owned[i].reserveCapacity(64) }
+        ranks = Array(repeating: 0, count: n)
     }
 
     mutating func reset() {
         present = 0
+        ownedMask = 0
         durationUnit = .auto
     }
 
@@ -53,27 +62,53 @@ struct FieldSlots {
         !has(role) || rank < ranks[role.rawValue]
     }
 
-    mutating func set(_ role: FieldRole, _ bytes: UnsafeRawBufferPointer, rank: Int = 0) {
+    /// Sets a field to a view of `bytes`, which must stay valid until the event is built
+    /// (the line itself). Use `copy: true` for bytes that do not live that long.
+    mutating func set(_ role: FieldRole, _ bytes: UnsafeRawBufferPointer, rank: Int = 0, copy: Bool = false) {
         guard wants(role, rank: rank) else { return }
-        values[role.rawValue].removeAll(keepingCapacity: true)
-        values[role.rawValue].append(contentsOf: bytes)
+        let bit: UInt32 = 1 << role.rawValue
+        if copy {
+            owned[role.rawValue].removeAll(keepingCapacity: true)
+            owned[role.rawValue].append(contentsOf: bytes)
+            ownedMask |= bit
+        } else {
+            views[role.rawValue] = bytes
+            ownedMask &= ~bit
+        }
         ranks[role.rawValue] = rank
-        present |= 1 << role.rawValue
+        present |= bit
     }
 
-    /// Starts a value to be appended piecewise (for JSON strings with escapes).
+    /// Starts an owned value to be appended piecewise (for JSON strings with escapes).
     mutating func begin(_ role: FieldRole, rank: Int) {
-        values[role.rawValue].removeAll(keepingCapacity: true)
+        owned[role.rawValue].removeAll(keepingCapacity: true)
         ranks[role.rawValue] = rank
         present |= 1 << role.rawValue
+        ownedMask |= 1 << role.rawValue
+    }
+
+    /// Turns a view into an owned copy, so that more can be appended to it.
+    private mutating func own(_ role: FieldRole) {
+        let bit: UInt32 = 1 << role.rawValue
+        guard ownedMask & bit == 0 else { return }
+        owned[role.rawValue].removeAll(keepingCapacity: true)
+        if present & bit != 0 { owned[role.rawValue].append(contentsOf: views[role.rawValue]) }
+        ownedMask |= bit
     }
 
     mutating func append(_ role: FieldRole, _ byte: UInt8) {
-        values[role.rawValue].append(byte)
+        own(role)
+        owned[role.rawValue].append(byte)
     }
 
     mutating func append(_ role: FieldRole, _ bytes: UnsafeRawBufferPointer) {
-        values[role.rawValue].append(contentsOf: bytes)
+        own(role)
+        owned[role.rawValue].append(contentsOf: bytes)
+    }
+
+    /// Bytes held so far for a role (for caps on accumulated values).
+    func count(_ role: FieldRole) -> Int {
+        ownedMask & (1 << role.rawValue) != 0 ? owned[role.rawValue].count : views[role.rawValue].count
     }
 
     mutating func clear(_ role: FieldRole) {
@@ -82,6 +117,7 @@ struct FieldSlots {
 
     func withValue<R>(_ role: FieldRole, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
         guard has(role) else { return nil }
-        return values[role.rawValue].withUnsafeBytes(body)
+        if ownedMask & (1 << role.rawValue) != 0 { return owned[role.rawValue].withUnsafeBytes(body) }
+        return body(views[role.rawValue])
     }
 }

@@ -124,7 +124,7 @@ struct JSONLineParser: LineParser {
     private func store(_ entry: JSONFieldMap.Entry, _ value: UnsafeRawBufferPointer, slots: inout FieldSlots) {
         if entry.role == .errorText && slots.has(.errorText) {
             // Error texts accumulate: a code in one field, a description in another.
-            guard slots.values[FieldRole.errorText.rawValue].count < Self.maxErrorTextBytes else { return }
+            guard slots.count(.errorText) < Self.maxErrorTextBytes else { return }
             slots.append(.errorText, UInt8(ascii: " "))
             slots.append(.errorText, value)
             return

@@ -61,7 +61,7 @@ struct ServiceNowCSVParser: LineParser {
             }
             if Self.quoteOpen(pending) { return .needMore }
             pendingActive = false
-            let verdict = pending.withUnsafeBytes { parseRecord($0, into: &slots) }
+            let verdict = pending.withUnsafeBytes { parseRecord($0, into: &slots, copy: true) }
             pending.removeAll(keepingCapacity: true)
             return verdict
         }
@@ -72,10 +72,12 @@ struct ServiceNowCSVParser: LineParser {
             pendingActive = true
             return .needMore
         }
-        return parseRecord(line, into: &slots)
+        return parseRecord(line, into: &slots, copy: false)
     }
 
-    private mutating func parseRecord(_ record: UnsafeRawBufferPointer, into slots: inout FieldSlots) -> LineVerdict {
+    /// - Parameter copy: the record's bytes do not outlive this call (a record assembled from
+    ///   several lines), so fields must be copied rather than viewed.
+    private mutating func parseRecord(_ record: UnsafeRawBufferPointer, into slots: inout FieldSlots, copy: Bool) -> LineVerdict {
         if !headerSeen {
             headerSeen = true
             var roles: [(role: FieldRole, rank: Int)?] = []
@@ -106,7 +108,7 @@ struct ServiceNowCSVParser: LineParser {
                     i += field[i] == UInt8(ascii: "\"") ? 2 : 1
                 }
             } else {
-                slots.set(target.role, field, rank: target.rank)
+                slots.set(target.role, field, rank: target.rank, copy: copy)
             }
             if target.role == .duration { slots.durationUnit = .milliseconds }
             return true
