@@ -1,5 +1,6 @@
 import AnomalyEngine
 import ArgumentParser
+import Foundation
 import LogIngest
 
 extension AlertFormat: ExpressibleByArgument {}
@@ -33,9 +34,13 @@ struct Scan: ParsableCommand {
     @Flag(help: "Exit with status 1 when any alert fired.")
     var failOnAlert = false
 
+    @Option(help: "Threads: 1 reads, parses and detects on one; 2 or more read and parse on a thread of their own, overlapping with detection.")
+    var jobs: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)
+
     func validate() throws {
         if let since, parseUserTimestamp(since) == nil { throw ValidationError("--since '\(since)': not a time like 2025-11-28 or 2025-11-28T09:00:00Z") }
         if let until, parseUserTimestamp(until) == nil { throw ValidationError("--until '\(until)': not a time like 2025-11-28 or 2025-11-28T09:00:00Z") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() throws {
@@ -59,7 +64,14 @@ struct Scan: ParsableCommand {
         var outside: Int64 = 0
         var alerts: [Alert] = []
         let merge = MergedInputs(paths: input.files, options: options)
-        while let event = merge.next() {
+        let nextEvent: () -> TransactionEvent?
+        if jobs > 1 {
+            let pipeline = PipelinedEvents(merge)
+            nextEvent = pipeline.next
+        } else {
+            nextEvent = merge.next
+        }
+        while let event = nextEvent() {
             guard event.time >= window.0 && event.time < window.1 else { outside += 1; continue }
             engine.process(event, into: &alerts)
             if !alerts.isEmpty { emit(&alerts, writer, out, &tally) }

@@ -53,6 +53,15 @@ import Testing
         #expect(a.stdout == b.stdout.replacingOccurrences(of: "\u{0}", with: ""))
     }
 
+    @Test func readingOnItsOwnThreadGivesTheSameAlertsAsOneThread() throws {
+        let one = try CLI.run(["scan", "--jobs", "1"] + Self.samples)
+        let two = try CLI.run(["scan", "--jobs", "2"] + Self.samples)
+        #expect(one.status == 0 && two.status == 0)
+        #expect(!one.lines.isEmpty)
+        #expect(one.stdout == two.stdout)
+        #expect(one.stderr == two.stderr)
+    }
+
     @Test func rotatedArchivesAreTakenInTimeOrderNotNameOrder() throws {
         // app.log.10.gz holds the oldest lines and sorts before app.log.2.gz by name.
         let dir = CLI.temporaryDirectory()
