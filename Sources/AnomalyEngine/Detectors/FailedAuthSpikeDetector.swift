@@ -140,7 +140,7 @@ final class BurstScope<Key: Hashable> {
         let capacity = 2 * horizon + 4
         let slot = store.slot(for: key, now: e.time, make: {
             State(ring: MinuteRing(capacity: capacity), activityStart: e.time, lastEvent: e.time)
-        }, protect: book.isOpen) // pending slots need no protection: each is looked up again at close
+        }, protect: { self.book.isOpen($0) }) // pending slots need no protection: each is looked up again at close
         let horizon = Int64(self.horizon)
         let newMinute = store.modify(slot) { s -> Bool in
             // After a quiet spell longer than every window, a new streak of activity begins.

@@ -38,7 +38,7 @@ final class VolumeSurgeDetector {
         guard let t = settings.principal, let p = e.principal else { return }
         let slot = principals.slot(for: p, now: e.time, make: {
             State(baseline: RateBaseline(windowMinutes: t.windowMinutes, firstSeen: e.time), lastEvent: e.time)
-        }, protect: book.isOpen)
+        }, protect: { self.book.isOpen($0) })
         let decay = self.decay
         let newMinute = principals.modify(slot) { s -> Bool in
             s.baseline.add(minute: minute, time: e.time, window: t.windowMinutes, decay: decay)
