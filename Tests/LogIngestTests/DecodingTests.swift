@@ -99,6 +99,15 @@ import AnomalyEngine
         #expect((error.offset ?? 0) >= Int64(one.count))
     }
 
+    /// Found by fuzzing: seven bytes of frame header asked zstd for a 2 GiB window.
+    @Test func aZstdFrameAskingForAHugeWindowIsRefusedNotAllocated() throws {
+        let header: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0x00, 0xA8, 0xE3, 0x00, 0x00, 0xFF, 0x5D]
+        let r = Fixtures.read(header)
+        let error = try #require(r.error)
+        #expect(error.isDamage)
+        #expect(error.description.contains("window over 128 MiB"))
+    }
+
     @Test func garbageAfterTheLastGzipMemberIsReportedWithItsOffset() throws {
         let compressed = Fixtures.gzip(plain)
         let r = Fixtures.read(compressed + Array("not gzip".utf8))

@@ -4,11 +4,13 @@ import Glibc
 import Darwin
 #endif
 
-/// A file descriptor read in chunks: a file, or standard input for `-`.
+/// A file descriptor read in chunks (a file, or standard input for `-`), or bytes in memory.
 final class ByteSource {
     let name: String
     private let fd: Int32
     private let ownsDescriptor: Bool
+    /// Set for an in-memory source (fuzzing, tests); `fd` is then unused.
+    private let memory: [UInt8]?
     /// Bytes read from the descriptor so far.
     private(set) var bytesRead: Int64 = 0
     /// Size of the file when it is a regular file (for progress), else nil.
@@ -16,6 +18,7 @@ final class ByteSource {
 
     init(path: String) throws(IngestError) {
         name = path
+        memory = nil
         if path == "-" {
             fd = 0
             ownsDescriptor = false
@@ -34,12 +37,29 @@ final class ByteSource {
         regularFileSize = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int64(st.st_size) : nil
     }
 
+    /// Bytes in memory, named `name` in messages.
+    init(bytes: [UInt8], name: String) {
+        self.name = name
+        fd = -1
+        ownsDescriptor = false
+        memory = bytes
+        regularFileSize = Int64(bytes.count)
+    }
+
     deinit {
         if ownsDescriptor { close(fd) }
     }
 
     /// Reads up to `buffer.count` bytes; 0 means end of input.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
+        if let memory {
+            let n = min(buffer.count, memory.count - Int(bytesRead))
+            if n > 0 {
+                memory.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + Int(bytesRead), byteCount: n) }
+            }
+            bytesRead += Int64(n)
+            return n
+        }
         while true {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if n >= 0 {

@@ -10,10 +10,14 @@ final class ZstdDecoder: StreamDecoder {
     init() {
         // ZSTD_createDCtx only fails when memory is exhausted, which Swift treats as fatal too.
         context = ZSTD_createDCtx()!
-        // Refuse frames that ask for a window over 2 GiB (the format allows up to 3.75 TB),
-        // so a hostile header cannot make us allocate without bound.
-        ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, 31)
+        // Refuse frames that ask for a window over 128 MiB, as the zstd command does by default:
+        // the format allows windows of terabytes, so a few hostile header bytes could otherwise
+        // make us allocate gigabytes (found by fuzzing: a 7-byte input asked for 2 GiB).
+        ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, Self.windowLogMax)
     }
+
+    /// 2^27 bytes = 128 MiB, zstd's own default limit for decompression.
+    static let windowLogMax: Int32 = 27
 
     deinit {
         ZSTD_freeDCtx(context)
@@ -24,7 +28,10 @@ final class ZstdDecoder: StreamDecoder {
         var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
         let hint = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
         if ZSTD_isError(hint) != 0 {
-            throw DecoderFailure(kind: .corrupt(String(cString: ZSTD_getErrorName(hint))), offsetInInput: inBuffer.pos)
+            let detail = ZSTD_getErrorCode(hint) == ZSTD_error_frameParameter_windowTooLarge
+                ? "a frame asks for a window over 128 MiB, which logwatch refuses in order to bound its memory (an archive written with zstd --long=28 or more)"
+                : String(cString: ZSTD_getErrorName(hint))
+            throw DecoderFailure(kind: .corrupt(detail), offsetInInput: inBuffer.pos)
         }
         // A call that did nothing reports the next frame's header size; only a call that
         // made progress tells whether the frame is complete (hint 0).

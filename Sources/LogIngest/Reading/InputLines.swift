@@ -8,6 +8,11 @@ public final class DecodedInput {
         reader = try DecodingReader(source: try ByteSource(path: path))
     }
 
+    /// Bytes held in memory.
+    public init(bytes: [UInt8], name: String) throws(IngestError) {
+        reader = try DecodingReader(source: ByteSource(bytes: bytes, name: name))
+    }
+
     public var kind: StreamKind { reader.kind }
 
     /// Fills `buffer` with decoded bytes; 0 at the clean end of the input.

@@ -22,11 +22,19 @@ public final class LogReader {
 
     /// Opens an input (`-` is standard input) and detects its compression.
     /// - Throws: `IngestError` when it cannot be opened or read.
-    public init(path: String, inputIndex: Int32, options: IngestOptions) throws(IngestError) {
-        name = path
+    public convenience init(path: String, inputIndex: Int32, options: IngestOptions) throws(IngestError) {
+        try self.init(source: try ByteSource(path: path), inputIndex: inputIndex, options: options)
+    }
+
+    /// Reads bytes held in memory (compressed or not), named `name` in messages.
+    public convenience init(bytes: [UInt8], name: String, inputIndex: Int32 = 0, options: IngestOptions) throws(IngestError) {
+        try self.init(source: ByteSource(bytes: bytes, name: name), inputIndex: inputIndex, options: options)
+    }
+
+    private init(source: ByteSource, inputIndex: Int32, options: IngestOptions) throws(IngestError) {
+        name = source.name
         self.inputIndex = inputIndex
         self.options = options
-        let source = try ByteSource(path: path)
         decoding = try DecodingReader(source: source)
         framer = LineFramer(reader: decoding, maxLineBytes: options.maxLineBytes)
         builder = EventBuilder(naiveZone: options.naiveZone)
