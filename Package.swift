@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "logwatch", targets: ["logwatch"]),
         .library(name: "LogIngest", targets: ["LogIngest"]),
         .library(name: "AnomalyEngine", targets: ["AnomalyEngine"]),
+        .library(name: "LogwatchConfig", targets: ["LogwatchConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,12 +30,13 @@ let package = Package(
         .target(name: "AnomalyEngine"),
         // Decoding, framing, format detection and parsing. The only module that touches C.
         .target(name: "LogIngest", dependencies: ["CZstd", "CZlib", "AnomalyEngine"]),
+        // The YAML configuration file, read into the engine's configuration.
+        .target(name: "LogwatchConfig", dependencies: ["AnomalyEngine", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "logwatch",
             dependencies: [
-                "LogIngest", "AnomalyEngine",
+                "LogIngest", "AnomalyEngine", "LogwatchConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -10,7 +10,10 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "LogwatchFuzz",
-            dependencies: [.product(name: "LogIngest", package: "logwatch"), .product(name: "AnomalyEngine", package: "logwatch")]
+            dependencies: [
+                .product(name: "LogIngest", package: "logwatch"), .product(name: "AnomalyEngine", package: "logwatch"),
+                .product(name: "LogwatchConfig", package: "logwatch"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

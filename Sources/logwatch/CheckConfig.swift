@@ -1,5 +1,6 @@
 import AnomalyEngine
 import ArgumentParser
+import LogwatchConfig
 
 /// `logwatch check-config`: validate a configuration file.
 struct CheckConfig: ParsableCommand {

@@ -1,5 +1,6 @@
 import AnomalyEngine
 import ArgumentParser
+import LogwatchConfig
 import Foundation
 import LogIngest
 

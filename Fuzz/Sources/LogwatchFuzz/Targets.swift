@@ -1,5 +1,6 @@
 import AnomalyEngine
 import LogIngest
+import LogwatchConfig
 
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +8,7 @@ import Glibc
 
 /// Which code one fuzzing run exercises, chosen by LOGWATCH_FUZZ_TARGET.
 enum FuzzTarget: String, CaseIterable {
-    case detect, combined, json, csv, w3c, zstd, gzip
+    case detect, combined, json, csv, w3c, zstd, gzip, config
 
     /// Runs one input through the target. Any crash, hang, leak or sanitizer report is a bug;
     /// errors thrown for bad input are expected and fine.
@@ -21,6 +22,9 @@ enum FuzzTarget: String, CaseIterable {
         // Fuzz the decoders behind their real magic bytes, so every input reaches them.
         case .zstd: decode([0x28, 0xB5, 0x2F, 0xFD] + bytes)
         case .gzip: decode([0x1F, 0x8B] + bytes)
+        case .config:
+            // Any text: either a configuration or a ConfigError, never a crash.
+            _ = try? ConfigFile(file: "fuzz.yml").parse(String(decoding: bytes, as: UTF8.self))
         }
     }
 

@@ -3,12 +3,12 @@ import Foundation
 import Yams
 
 /// A problem in a configuration file, naming the file, the line and the key.
-struct ConfigError: Error, CustomStringConvertible {
-    let file: String
-    let line: Int?
-    let message: String
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    public let file: String
+    public let line: Int?
+    public let message: String
 
-    var description: String {
+    public var description: String {
         if let line { return "\(file):\(line): \(message)" }
         return "\(file): \(message)"
     }
@@ -16,12 +16,19 @@ struct ConfigError: Error, CustomStringConvertible {
 
 /// Reads `logwatch.yml` into an `EngineConfiguration`. Every key is optional; unknown keys,
 /// wrong types and bad networks are errors naming the line and the key.
-struct ConfigFile {
-    let file: String
+public struct ConfigFile: Sendable {
+    public let file: String
+
+    /// - Parameter file: the name used in error messages.
+    public init(file: String) {
+        self.file = file
+    }
 
     static let topKeys = ["max_lateness", "max_keys", "realert", "detectors", "principals"]
 
-    static func load(path: String) throws -> EngineConfiguration {
+    /// Reads and checks a configuration file.
+    /// - Throws: `ConfigError` naming the file, and the line and key where it can.
+    public static func load(path: String) throws -> EngineConfiguration {
         // Read through FileHandle: String(contentsOfFile:) leaks its buffer on an empty file
         // (seen with LeakSanitizer on Swift 6.3's Foundation).
         let data: Data
@@ -42,7 +49,8 @@ struct ConfigFile {
         return try ConfigFile(file: path).parse(text)
     }
 
-    func parse(_ text: String) throws -> EngineConfiguration {
+    /// Checks configuration text; every key is optional, an empty text means all defaults.
+    public func parse(_ text: String) throws -> EngineConfiguration {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
