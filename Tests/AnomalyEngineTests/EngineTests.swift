@@ -75,6 +75,19 @@ import Testing
         #expect(engine.stats.trackedKeys[.failedAuthSpike]! < 400)
     }
 
+    @Test func advancingTimeWithoutEventsClosesWindows() {
+        // Live mode: the logs go quiet after a burst; moving the clock on must report it.
+        let engine = Engine()
+        var alerts: [Alert] = []
+        for i in 0..<30 { engine.process(TransactionEvent(time: S.t0 + Int64(i) * 1000, sourceIP: IPAddress("192.0.2.5"), outcome: .authFailure, failureReason: .badCredentials), into: &alerts) }
+        #expect(alerts.isEmpty)
+        engine.advance(to: S.t0 + 30_000, into: &alerts)
+        #expect(alerts.isEmpty) // still within the allowed lateness
+        engine.advance(to: S.t0 + 2 * S.minute + 1, into: &alerts)
+        #expect(alerts.count == 1)
+        #expect(alerts.first?.key == AlertKey(sourceIP: IPAddress("192.0.2.5")))
+    }
+
     @Test func detectorsCanBeTurnedOff() {
         #expect(!attack().run().filter { $0.detector == .failedAuthSpike }.isEmpty)
         var c = EngineConfiguration()

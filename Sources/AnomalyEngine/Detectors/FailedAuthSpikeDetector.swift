@@ -214,7 +214,9 @@ final class BurstScope<Key: Hashable> {
             return nil
         }
         let n = s.distinct(from: windowStart, excluding: explained)
-        guard n >= t.minDistinct else { return nil }
+        // A threshold of 1 asks for nothing: failures that name no counterpart (a log with no
+        // user field) still count for the address.
+        guard t.minDistinct <= 1 || n >= t.minDistinct else { return nil }
         let (preposition, noun) = counterpartNoun
         let counterparts = n == 0 ? "" : " \(preposition) \(n >= maxCounterparts ? "\(n)+" : String(n)) \(noun)\(n == 1 ? "" : noun.hasSuffix("s") ? "es" : "s")"
         let excluding = explained.isEmpty || s.explained(from: windowStart, by: explained) == 0 ? "" : ", not counting addresses already alerted"
