@@ -39,9 +39,6 @@ public final class Engine {
         return s
     }
 
-    /// The newest event time seen, in milliseconds (nil before the first event).
-    public var newestEventTime: Int64? { newest == Int64.min ? nil : newest }
-
     private var latenessMs: Int64 { configuration.maxLatenessSeconds * 1000 }
 
     /// Feeds one event; alerts it completes are appended to `alerts`.

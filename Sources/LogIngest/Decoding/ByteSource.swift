@@ -13,8 +13,6 @@ final class ByteSource {
     private let memory: [UInt8]?
     /// Bytes read from the descriptor so far.
     private(set) var bytesRead: Int64 = 0
-    /// Size of the file when it is a regular file (for progress), else nil.
-    let regularFileSize: Int64?
 
     init(path: String) throws(IngestError) {
         name = path
@@ -33,8 +31,6 @@ final class ByteSource {
             fd = d
             ownsDescriptor = true
         }
-        var st = stat()
-        regularFileSize = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int64(st.st_size) : nil
     }
 
     /// Bytes in memory, named `name` in messages.
@@ -43,7 +39,6 @@ final class ByteSource {
         fd = -1
         ownsDescriptor = false
         memory = bytes
-        regularFileSize = Int64(bytes.count)
     }
 
     deinit {

@@ -16,7 +16,6 @@ final class DecodingReader {
 
     var kind: StreamKind { decoder.kind }
     var name: String { source.name }
-    var compressedSize: Int64? { source.regularFileSize }
     var compressedRead: Int64 { source.bytesRead }
 
     init(source: ByteSource, chunkSize: Int = 128 * 1024) throws(IngestError) {

@@ -111,10 +111,6 @@ struct FieldSlots {
         ownedMask & (1 << role.rawValue) != 0 ? owned[role.rawValue].count : views[role.rawValue].count
     }
 
-    mutating func clear(_ role: FieldRole) {
-        present &= ~(1 << role.rawValue)
-    }
-
     func withValue<R>(_ role: FieldRole, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
         guard has(role) else { return nil }
         if ownedMask & (1 << role.rawValue) != 0 { return owned[role.rawValue].withUnsafeBytes(body) }

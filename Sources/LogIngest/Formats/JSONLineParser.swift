@@ -1,3 +1,5 @@
+import AnomalyEngine
+
 /// One JSON object per line. Fields are found by dotted path through `JSONFieldMap`; values of
 /// other keys are checked for syntax but never copied.
 struct JSONLineParser: LineParser {
@@ -222,21 +224,9 @@ struct JSONLineParser: LineParser {
         guard at + 4 <= bytes.count else { return nil }
         var v: UInt16 = 0
         for i in at..<(at + 4) {
-            guard let h = IPAddressHex.value(bytes[i]) else { return nil }
+            guard let h = IPAddress.hexValue(bytes[i]) else { return nil }
             v = v << 4 | UInt16(h)
         }
         return v
-    }
-}
-
-enum IPAddressHex {
-    @inline(__always)
-    static func value(_ b: UInt8) -> UInt8? {
-        switch b {
-        case 0x30...0x39: b - 0x30
-        case 0x41...0x46: b - 0x41 + 10
-        case 0x61...0x66: b - 0x61 + 10
-        default: nil
-        }
     }
 }

@@ -52,11 +52,6 @@ public final class LogReader {
         }
     }
 
-    /// Size of the input on disk when it is a regular file (compressed size for compressed files).
-    public var sizeOnDisk: Int64? { decoding.compressedSize }
-    /// Bytes read from disk so far.
-    public var bytesReadFromDisk: Int64 { decoding.compressedRead }
-
     /// The next event, or nil at the end of the input.
     /// - Throws: `IngestError` for damage, after every event before it was returned.
     public func next() throws(IngestError) -> TransactionEvent? {
