@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -32,10 +33,13 @@ let package = Package(
         .target(name: "LogIngest", dependencies: ["CZstd", "CZlib", "AnomalyEngine"]),
         // The YAML configuration file, read into the engine's configuration.
         .target(name: "LogwatchConfig", dependencies: ["AnomalyEngine", .product(name: "Yams", package: "Yams")]),
+        // What outlives a process: file checkpoints, the engine's learned state, alert history.
+        // One SQLite database, through GRDB over the system's libsqlite3.
+        .target(name: "LogwatchState", dependencies: ["AnomalyEngine", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "logwatch",
             dependencies: [
-                "LogIngest", "AnomalyEngine", "LogwatchConfig",
+                "LogIngest", "AnomalyEngine", "LogwatchConfig", "LogwatchState",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -53,19 +53,25 @@ public final class Engine {
             advance(closingBefore: minuteOf(newest - latenessMs), into: &alerts)
         }
         let minute = minuteOf(e.time)
-        failedAuth?.observe(e, minute: minute)
         volume?.observe(e, minute: minute)
         var immediate: [Alert] = []
+        failedAuth?.observe(e, minute: minute, into: &immediate)
         unexpectedIP?.observe(e, minute: minute, into: &immediate)
+        guard !immediate.isEmpty else { return }
         for i in immediate.indices { immediate[i].decidedAt = e.time }
         alerts.append(contentsOf: immediate)
     }
 
-    /// Moves event time on without an event (live mode, when the logs go quiet): closes every
-    /// minute before `time - maxLateness`.
+    /// The newest event time seen (or moved to by `advance(to:)`), nil before any event.
+    public var newestTime: Int64? { newest == Int64.min ? nil : newest }
+
+    /// Moves event time on without an event (live mode, when the logs go quiet), as an event
+    /// at `time` would: closes every minute before `time - maxLateness`, and events older than
+    /// that count as late from then on.
     public func advance(to time: Int64, into alerts: inout [Alert]) {
-        guard newest != Int64.min else { return }
-        advance(closingBefore: minuteOf(time - latenessMs), into: &alerts)
+        guard newest != Int64.min, time > newest else { return }
+        newest = time
+        advance(closingBefore: minuteOf(newest - latenessMs), into: &alerts)
     }
 
     /// Closes every minute up to the newest event's: the input has ended, nothing late can come.
@@ -90,5 +96,68 @@ public final class Engine {
             alerts.append(contentsOf: batch)
             closedBefore += 1
         }
+    }
+}
+
+// MARK: - State that outlives a process
+
+extension Engine {
+    private static let snapshotMagic: [UInt8] = Array("LWES".utf8)
+    /// Raised when the layout of the snapshot changes; older layouts are then refused.
+    public static let snapshotVersion: UInt64 = 1
+
+    /// Everything the engine has learned and holds open, in a compact binary form.
+    public func snapshot() -> [UInt8] {
+        var w = SnapshotWriter(reservingCapacity: 64 * 1024)
+        for b in Self.snapshotMagic { w.uint(UInt64(b)) }
+        w.uint(Self.snapshotVersion)
+        w.int(newest)
+        w.int(closedBefore)
+        w.int(counters.events)
+        w.int(counters.late)
+        w.optional(failedAuth) { w, d in w.section { w in w.string(d.shape); w.section { d.write(to: &$0) } } }
+        w.optional(unexpectedIP) { w, d in w.section { w in w.string(d.shape); w.section { d.write(to: &$0) } } }
+        w.optional(volume) { w, d in w.section { w in w.string(d.shape); w.section { d.write(to: &$0) } } }
+        return w.bytes
+    }
+
+    /// Takes over the state in `bytes` (from `snapshot()`), into an engine that has seen no
+    /// event yet. A detector whose windows or prefixes changed since starts over; the
+    /// returned notes say which.
+    /// - Throws: `SnapshotError` for a damaged or foreign snapshot; the engine must then be
+    ///   discarded.
+    @discardableResult
+    public func restore(_ bytes: [UInt8]) throws(SnapshotError) -> [String] {
+        precondition(newest == Int64.min && counters.events == 0, "restore into a fresh engine")
+        var r = SnapshotReader(bytes)
+        for b in Self.snapshotMagic {
+            guard try r.uint() == UInt64(b) else { throw SnapshotError(offset: 0, reason: "not a logwatch engine state") }
+        }
+        let version = try r.uint()
+        guard version == Self.snapshotVersion else {
+            throw SnapshotError(offset: 4, reason: "engine state version \(version); this logwatch reads version \(Self.snapshotVersion)")
+        }
+        newest = try r.int()
+        closedBefore = try r.int()
+        counters.events = try r.int()
+        counters.late = try r.int()
+        var notes: [String] = []
+        func section(_ name: String, shape: String?, _ restore: (inout SnapshotReader) throws(SnapshotError) -> Void) throws(SnapshotError) {
+            guard try r.bool() else { return }
+            try r.section { r throws(SnapshotError) in
+                let saved = try r.string()
+                guard let shape else { notes.append("\(name): turned off; its saved state is dropped"); return }
+                guard saved == shape else {
+                    notes.append("\(name): windows changed (\(saved) → \(shape)); its learned state starts over")
+                    return
+                }
+                try r.section(restore)
+            }
+        }
+        try section("failed_auth_spike", shape: failedAuth?.shape) { r throws(SnapshotError) in try failedAuth!.restore(from: &r) }
+        try section("unexpected_source_ip", shape: unexpectedIP?.shape) { r throws(SnapshotError) in try unexpectedIP!.restore(from: &r) }
+        try section("volume_surge", shape: volume?.shape) { r throws(SnapshotError) in try volume!.restore(from: &r) }
+        guard r.atEnd else { throw r.fail("unexpected bytes after the engine state") }
+        return notes
     }
 }

@@ -30,8 +30,10 @@ struct IncidentBook<Key: Hashable> {
 
     typealias Finding = IncidentFinding
 
-    /// Records that the condition holds; returns the alert to send, if any.
-    mutating func holds(_ key: Key, _ f: Finding, realertMs: Int64) -> Alert? {
+    /// Records that the condition holds; returns the alert to send, if any. `countedLater`
+    /// events of the finding are left out of a new incident's total (they are added when
+    /// their minute closes).
+    mutating func holds(_ key: Key, _ f: Finding, realertMs: Int64, countedLater: Int = 0) -> Alert? {
         let now = (f.minute + 1) * 60_000
         if var incident = open[key] {
             incident.lastTrueMinute = f.minute
@@ -46,7 +48,7 @@ struct IncidentBook<Key: Hashable> {
         let start = f.minute * 60_000
         let incident = Incident(
             id: AlertID.make(detector, scope, f.key, start: start), key: f.key, start: start,
-            lastTrueMinute: f.minute, lastAlertTime: now, total: f.observed, peakObserved: f.observed,
+            lastTrueMinute: f.minute, lastAlertTime: now, total: f.observed - Double(countedLater), peakObserved: f.observed,
             firstEvent: f.firstEvent, lastEvent: f.lastEvent, samples: f.samples,
             threshold: f.threshold, baseline: f.baseline, severity: f.severity)
         open[key] = incident
@@ -131,3 +133,39 @@ struct IncidentFinding {
     var samples: [Origin]
 }
 
+
+extension IncidentBook.Incident: SnapshotCodable {
+    func write(to w: inout SnapshotWriter) {
+        w.string(id); w.write(key); w.int(start); w.int(lastTrueMinute); w.int(lastAlertTime)
+        w.double(total); w.double(peakObserved); w.int(firstEvent); w.int(lastEvent)
+        w.write(samples); w.double(threshold); w.optional(baseline) { $0.double($1) }
+        w.string(severity.rawValue)
+    }
+
+    init(from r: inout SnapshotReader) throws(SnapshotError) {
+        id = try r.string(); key = try r.read(); start = try r.int(); lastTrueMinute = try r.int()
+        lastAlertTime = try r.int(); total = try r.double(); peakObserved = try r.double()
+        firstEvent = try r.int(); lastEvent = try r.int(); samples = try r.read()
+        threshold = try r.double(); baseline = try r.optional { r throws(SnapshotError) in try r.double() }
+        severity = try r.rawEnum(Severity.self)
+    }
+}
+
+extension IncidentBook {
+    func write(to w: inout SnapshotWriter, key: (inout SnapshotWriter, Key) -> Void) {
+        // Sorted by incident id, so equal states give equal bytes.
+        w.array(open.sorted { $0.value.id < $1.value.id }) { w, entry in
+            key(&w, entry.key)
+            w.write(entry.value)
+        }
+    }
+
+    init(from r: inout SnapshotReader, detector: DetectorKind, scope: AlertScope,
+         key: (inout SnapshotReader) throws(SnapshotError) -> Key) throws(SnapshotError) {
+        self.init(detector: detector, scope: scope)
+        for _ in 0..<(try r.count()) {
+            let k = try key(&r)
+            open[k] = try r.read(Incident.self)
+        }
+    }
+}

@@ -46,3 +46,34 @@ func stableHash(_ s: String) -> UInt64 {
 func stableHash(_ ip: IPAddress) -> UInt64 {
     (ip.high &* 0x9E37_79B9_7F4A_7C15) ^ ip.low
 }
+
+extension PendingMinutes: SnapshotCodable {
+    func write(to w: inout SnapshotWriter) {
+        w.array(byMinute.sorted { $0.key < $1.key }) { w, entry in
+            w.int(entry.key)
+            w.array(entry.value.sorted()) { $0.int($1) }
+        }
+    }
+
+    init(from r: inout SnapshotReader) throws(SnapshotError) {
+        for (minute, slots) in try r.array({ r throws(SnapshotError) in (try r.int(), try r.array { r throws(SnapshotError) in try r.intValue() }) }) {
+            byMinute[minute] = Set(slots)
+        }
+    }
+
+    /// Whether every slot named is below `count` (a snapshot's slots must exist).
+    func slotsBelow(_ count: Int) -> Bool { byMinute.values.allSatisfy { $0.allSatisfy { $0 >= 0 && $0 < count } } }
+}
+
+extension RecentOrigins: SnapshotCodable {
+    func write(to w: inout SnapshotWriter) {
+        w.int(capacity)
+        w.array(items) { w, item in w.int(item.time); w.write(item.origin) }
+    }
+
+    init(from r: inout SnapshotReader) throws(SnapshotError) {
+        capacity = try r.intValue()
+        items = try r.array { r throws(SnapshotError) in (time: try r.int(), origin: try r.read(Origin.self)) }
+        guard capacity >= 1, items.count <= capacity else { throw r.fail("recent origins over capacity") }
+    }
+}

@@ -30,13 +30,18 @@ final class FailedAuthSpikeDetector {
     var evictions: Int { (byAddress?.store.evictions ?? 0) + (byPrincipal?.store.evictions ?? 0) }
     var trackedKeys: Int { (byAddress?.store.count ?? 0) + (byPrincipal?.store.count ?? 0) }
 
-    func observe(_ e: TransactionEvent, minute: Int64) {
+    /// Counts a failure. A burst is reported on the event that crosses its threshold (like
+    /// fail2ban's maxretry), not when its minute closes: the count so far can only grow, so the
+    /// judgement at the close would hold too, and it then finds the incident already open.
+    func observe(_ e: TransactionEvent, minute: Int64, into alerts: inout [Alert]) {
         guard e.outcome == .authFailure else { return }
-        if let ip = e.sourceIP {
-            byAddress?.observe(ip, e, minute: minute, counterpart: e.principal.map(stableHash))
+        if let ip = e.sourceIP, let byAddress {
+            byAddress.observe(ip, e, minute: minute, counterpart: e.principal.map(stableHash))
+            byAddress.judgeEarly(ip, minute: minute, realertMs: realertMs, into: &alerts)
         }
-        if let p = e.principal {
-            byPrincipal?.observe(p, e, minute: minute, counterpart: e.sourceIP.map(stableHash))
+        if let p = e.principal, let byPrincipal {
+            byPrincipal.observe(p, e, minute: minute, counterpart: e.sourceIP.map(stableHash))
+            byPrincipal.judgeEarly(p, minute: minute, realertMs: realertMs, explainedCounterparts: byAddress?.openIncidentHashes ?? [], into: &alerts)
         }
         global?.observe(e, minute: minute)
     }
@@ -161,9 +166,30 @@ final class BurstScope<Key: Hashable> {
         if newMinute { pending.mark(slot, minute: minute) }
     }
 
+    private var openHashCache: Set<UInt64> = []
+    /// False once an incident opened or closed since `openHashCache` was filled.
+    var openHashesValid = false
+
     /// Hashes of the keys with an open incident (to explain other scopes' failures).
     var openIncidentHashes: Set<UInt64> {
-        Set(book.open.keys.compactMap { key in store.find(key).flatMap { store.keys[$0] }.map(hashKey) })
+        if !openHashesValid {
+            openHashCache = Set(book.open.keys.map(hashKey))
+            openHashesValid = true
+        }
+        return openHashCache
+    }
+
+    /// Judges a key's windows as they stand, before its minute closes, when it has no open
+    /// incident: the first alert of a burst comes with the event that completes it.
+    func judgeEarly(_ key: Key, minute m: Int64, realertMs: Int64, explainedCounterparts: Set<UInt64> = [], into alerts: inout [Alert]) {
+        guard book.open.isEmpty || !book.isOpen(key), let slot = store.find(key), let s = store.states[slot],
+              let finding = evaluate(key, s, minute: m, explained: explainedCounterparts) else { return }
+        // This minute's failures so far are in the finding; the close of the minute adds the
+        // whole minute to the incident's total, so they are left out of it here.
+        if let alert = book.holds(key, finding, realertMs: realertMs, countedLater: s.ring.sum(from: m, through: m)) {
+            alerts.append(alert)
+            openHashesValid = false
+        }
     }
 
     let hashKey: (Key) -> UInt64
@@ -180,6 +206,7 @@ final class BurstScope<Key: Hashable> {
         for (_, alert) in book.resolveQuiet(at: m, afterMinutes: resolveAfter, noun: "failed logins", describe: describe) {
             alerts.append(alert)
         }
+        openHashesValid = false
         closedSinceSweep += 1
         if closedSinceSweep >= 60 { sweep(m); closedSinceSweep = 0 }
     }
@@ -302,5 +329,93 @@ enum RateJudgement {
             severity: Double(window) >= 3 * threshold ? .critical : .warning, message: message,
             firstEvent: b.earliest(from: windowStart, through: m) ?? windowStart * 60_000,
             lastEvent: lastEvent, samples: samples)
+    }
+}
+
+// MARK: - State that outlives a process
+
+extension FailedAuthSpikeDetector {
+    /// What the state's layout depends on: a snapshot taken under other windows is not reused.
+    var shape: String {
+        func burst(_ t: BurstThresholds?) -> String { t.map { "\($0.shortWindowMinutes)/\($0.longWindowMinutes)" } ?? "off" }
+        return "failed_auth source_ip=\(burst(settings.sourceIP)) principal=\(burst(settings.principal)) global=\(settings.global.map { String($0.windowMinutes) } ?? "off")"
+    }
+
+    func write(to w: inout SnapshotWriter) {
+        w.optional(byAddress) { w, s in s.write(to: &w) }
+        w.optional(byPrincipal) { w, s in s.write(to: &w) }
+        w.optional(global) { w, g in g.write(to: &w) }
+    }
+
+    func restore(from r: inout SnapshotReader) throws(SnapshotError) {
+        if try r.bool() {
+            guard let byAddress else { throw r.fail("source-address scope not expected") }
+            try byAddress.restore(from: &r)
+        }
+        if try r.bool() {
+            guard let byPrincipal else { throw r.fail("principal scope not expected") }
+            try byPrincipal.restore(from: &r)
+        }
+        if try r.bool() {
+            guard let global else { throw r.fail("global scope not expected") }
+            try global.restore(from: &r)
+        }
+    }
+}
+
+extension Counterpart: SnapshotCodable {
+    func write(to w: inout SnapshotWriter) { w.uint(hash); w.int(firstMinute); w.int(lastMinute); w.int(count) }
+    init(from r: inout SnapshotReader) throws(SnapshotError) {
+        self.init(hash: try r.uint(), firstMinute: try r.int(), lastMinute: try r.int(), count: try r.intValue())
+    }
+}
+
+extension BurstScope.State: SnapshotCodable {
+    func write(to w: inout SnapshotWriter) {
+        w.write(ring); w.int(activityStart); w.int(lastEvent); w.write(samples); w.write(counterparts); w.int(pendingMinute)
+    }
+
+    init(from r: inout SnapshotReader) throws(SnapshotError) {
+        ring = try r.read(); activityStart = try r.int(); lastEvent = try r.int()
+        samples = try r.read(); counterparts = try r.read(); pendingMinute = try r.int()
+    }
+}
+
+extension BurstScope where Key: SnapshotCodable {
+    func write(to w: inout SnapshotWriter) {
+        store.write(to: &w, key: { $0.write($1) }, state: { $0.write($1) })
+        book.write(to: &w) { $0.write($1) }
+        w.write(pending)
+        w.int(closedSinceSweep)
+    }
+
+    func restore(from r: inout SnapshotReader) throws(SnapshotError) {
+        let capacity = 2 * horizon + 4
+        store = try KeyedStore(from: &r, maxKeys: store.maxKeys, key: { r throws(SnapshotError) in try r.read(Key.self) }, state: { r throws(SnapshotError) in
+            let s = try r.read(State.self)
+            guard s.ring.capacity == capacity else { throw r.fail("minute ring of \(s.ring.capacity) minutes, expected \(capacity)") }
+            return s
+        })
+        book = try IncidentBook(from: &r, detector: book.detector, scope: book.scope) { r throws(SnapshotError) in try r.read(Key.self) }
+        pending = try r.read()
+        guard pending.slotsBelow(store.keys.count) else { throw r.fail("pending minute names a missing key") }
+        closedSinceSweep = try r.intValue()
+        openHashesValid = false
+    }
+}
+
+extension GlobalRate {
+    func write(to w: inout SnapshotWriter) {
+        w.optional(baseline) { $0.write($1) }
+        book.write(to: &w) { $0.int($1) }
+        w.write(recent)
+        w.int(lastEvent)
+    }
+
+    func restore(from r: inout SnapshotReader) throws(SnapshotError) {
+        baseline = try r.optional { r throws(SnapshotError) in try r.read(RateBaseline.self) }
+        book = try IncidentBook(from: &r, detector: book.detector, scope: book.scope) { r throws(SnapshotError) in try r.intValue() }
+        recent = try r.read()
+        lastEvent = try r.int()
     }
 }

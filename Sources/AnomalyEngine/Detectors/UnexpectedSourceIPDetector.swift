@@ -131,3 +131,38 @@ final class UnexpectedSourceIPDetector {
         }
     }
 }
+
+// MARK: - State that outlives a process
+
+extension UnexpectedSourceIPDetector {
+    /// Learned networks are kept only under the same prefix lengths.
+    var shape: String { "unexpected_source_ip v4=/\(settings.ipv4Prefix) v6=/\(settings.ipv6Prefix)" }
+
+    func write(to w: inout SnapshotWriter) {
+        learned.write(to: &w, key: { $0.string($1) }, state: { w, s in
+            w.int(s.firstSeen)
+            w.array(s.networks.sorted { $0.key < $1.key }) { w, n in w.write(n.key); w.int(n.value) }
+        })
+        book.write(to: &w) { w, k in w.string(k.principal); w.write(k.network) }
+        w.array(incidentNetworks.sorted { ($0.key.principal, $0.key.network) < ($1.key.principal, $1.key.network) }) { w, entry in
+            w.string(entry.key.principal); w.write(entry.key.network)
+            w.write(entry.value.samples); w.int(entry.value.lastEvent); w.bool(entry.value.allowlist)
+        }
+    }
+
+    func restore(from r: inout SnapshotReader) throws(SnapshotError) {
+        learned = try KeyedStore(from: &r, maxKeys: learned.maxKeys, key: { r throws(SnapshotError) in try r.string() }, state: { r throws(SnapshotError) in
+            var s = Learned(firstSeen: try r.int())
+            for _ in 0..<(try r.count()) { s.networks[try r.read(IPAddress.self)] = try r.int() }
+            return s
+        })
+        book = try IncidentBook(from: &r, detector: .unexpectedSourceIP, scope: .principal) { r throws(SnapshotError) in
+            IncidentKey(principal: try r.string(), network: try r.read())
+        }
+        incidentNetworks = [:]
+        for _ in 0..<(try r.count()) {
+            let key = IncidentKey(principal: try r.string(), network: try r.read())
+            incidentNetworks[key] = (try r.read([Origin].self), try r.int(), try r.bool())
+        }
+    }
+}

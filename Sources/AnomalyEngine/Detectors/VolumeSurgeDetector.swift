@@ -76,3 +76,33 @@ final class VolumeSurgeDetector {
         global?.close(minute: m, realertMs: realertMs, into: &alerts)
     }
 }
+
+// MARK: - State that outlives a process
+
+extension VolumeSurgeDetector {
+    var shape: String {
+        "volume_surge principal=\(settings.principal.map { String($0.windowMinutes) } ?? "off") global=\(settings.global.map { String($0.windowMinutes) } ?? "off")"
+    }
+
+    func write(to w: inout SnapshotWriter) {
+        principals.write(to: &w, key: { $0.string($1) }, state: { w, s in
+            w.write(s.baseline); w.write(s.recent); w.int(s.lastEvent); w.int(s.pendingMinute)
+        })
+        book.write(to: &w) { $0.string($1) }
+        w.write(pending)
+        w.optional(global) { w, g in g.write(to: &w) }
+    }
+
+    func restore(from r: inout SnapshotReader) throws(SnapshotError) {
+        principals = try KeyedStore(from: &r, maxKeys: principals.maxKeys, key: { r throws(SnapshotError) in try r.string() }, state: { r throws(SnapshotError) in
+            State(baseline: try r.read(), recent: try r.read(), lastEvent: try r.int(), pendingMinute: try r.int())
+        })
+        book = try IncidentBook(from: &r, detector: .volumeSurge, scope: .principal) { r throws(SnapshotError) in try r.string() }
+        pending = try r.read()
+        guard pending.slotsBelow(principals.keys.count) else { throw r.fail("pending minute names a missing key") }
+        if try r.bool() {
+            guard let global else { throw r.fail("global scope not expected") }
+            try global.restore(from: &r)
+        }
+    }
+}

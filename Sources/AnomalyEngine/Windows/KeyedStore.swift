@@ -67,3 +67,45 @@ struct KeyedStore<Key: Hashable, State> {
         }
     }
 }
+
+extension KeyedStore {
+    /// Writes every slot (free ones too, so slot numbers held elsewhere stay valid).
+    func write(to w: inout SnapshotWriter, key: (inout SnapshotWriter, Key) -> Void, state: (inout SnapshotWriter, State) -> Void) {
+        w.uint(UInt64(keys.count))
+        for i in keys.indices {
+            if let k = keys[i], let s = states[i] {
+                w.bool(true)
+                key(&w, k)
+                state(&w, s)
+                w.int(lastSeen[i])
+            } else {
+                w.bool(false)
+            }
+        }
+        w.int(evictions)
+    }
+
+    init(from r: inout SnapshotReader, maxKeys: Int,
+         key: (inout SnapshotReader) throws(SnapshotError) -> Key,
+         state: (inout SnapshotReader) throws(SnapshotError) -> State) throws(SnapshotError) {
+        self.init(maxKeys: maxKeys)
+        let n = try r.count()
+        keys.reserveCapacity(n)
+        for i in 0..<n {
+            if try r.bool() {
+                let k = try key(&r)
+                guard index[k] == nil else { throw r.fail("key stored twice") }
+                index[k] = i
+                keys.append(k)
+                states.append(try state(&r))
+                lastSeen.append(try r.int())
+            } else {
+                keys.append(nil)
+                states.append(nil)
+                lastSeen.append(Int64.min)
+                free.append(i)
+            }
+        }
+        evictions = try r.intValue()
+    }
+}

@@ -81,3 +81,23 @@ struct MinuteRing {
         return total
     }
 }
+
+extension MinuteRing: SnapshotCodable {
+    func write(to w: inout SnapshotWriter) {
+        w.array(counts) { $0.uint(UInt64($1)) }
+        w.array(firstTimes) { $0.int($1) }
+        w.int(newest)
+    }
+
+    init(from r: inout SnapshotReader) throws(SnapshotError) {
+        counts = try r.array { r throws(SnapshotError) in
+            guard let c = UInt32(exactly: try r.uint()) else { throw r.fail("minute count out of range") }
+            return c
+        }
+        firstTimes = try r.array { r throws(SnapshotError) in try r.int() }
+        newest = try r.int()
+        guard !counts.isEmpty, firstTimes.isEmpty || firstTimes.count == counts.count else {
+            throw r.fail("minute ring of \(counts.count) minutes and \(firstTimes.count) first times")
+        }
+    }
+}

@@ -97,3 +97,33 @@ struct RateBaseline {
         max(Double(t.minCount), t.ratio * mean, t.peakRatio * peak)
     }
 }
+
+extension RateBaseline: SnapshotCodable {
+    func write(to w: inout SnapshotWriter) {
+        w.write(minutes)
+        w.array(bucketIndex) { $0.int($1) }
+        w.array(bucketCount) { $0.uint(UInt64($1)) }
+        w.int(lastFolded)
+        w.double(mean)
+        w.double(peak)
+        w.int(folded)
+        w.int(firstSeen)
+        w.bool(frozen)
+    }
+
+    init(from r: inout SnapshotReader) throws(SnapshotError) {
+        minutes = try r.read()
+        bucketIndex = try r.array { r throws(SnapshotError) in try r.int() }
+        bucketCount = try r.array { r throws(SnapshotError) in
+            guard let c = UInt32(exactly: try r.uint()) else { throw r.fail("bucket count out of range") }
+            return c
+        }
+        guard bucketIndex.count == 4, bucketCount.count == 4 else { throw r.fail("baseline without its four buckets") }
+        lastFolded = try r.int()
+        mean = try r.double()
+        peak = try r.double()
+        folded = try r.intValue()
+        firstSeen = try r.int()
+        frozen = try r.bool()
+    }
+}
