@@ -33,6 +33,14 @@ final class ByteSource {
         }
     }
 
+    /// An open descriptor, named `name` in messages; closed on deinit only if `owns`.
+    init(descriptor: Int32, name: String, owns: Bool) {
+        self.name = name
+        fd = descriptor
+        ownsDescriptor = owns
+        memory = nil
+    }
+
     /// Bytes in memory, named `name` in messages.
     init(bytes: [UInt8], name: String) {
         self.name = name
@@ -45,7 +53,11 @@ final class ByteSource {
         if ownsDescriptor { close(fd) }
     }
 
-    /// Reads up to `buffer.count` bytes; 0 means end of input.
+    /// Set when a read returned 0: the end of a pipe, or (for a file) its current end.
+    private(set) var sawEnd = false
+
+    /// Reads up to `buffer.count` bytes; 0 means end of input (or, on a non-blocking
+    /// descriptor, no data for now: `sawEnd` tells the two apart).
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
         if let memory {
             let n = min(buffer.count, memory.count - Int(bytesRead))
@@ -59,9 +71,11 @@ final class ByteSource {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if n >= 0 {
                 bytesRead += Int64(n)
+                sawEnd = n == 0
                 return n
             }
             if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { sawEnd = false; return 0 }
             throw .readFailed(name, errno: errno, offset: bytesRead)
         }
     }

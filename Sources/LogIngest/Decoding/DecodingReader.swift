@@ -17,9 +17,24 @@ final class DecodingReader {
     var kind: StreamKind { decoder.kind }
     var name: String { source.name }
     var compressedRead: Int64 { source.bytesRead }
+    /// For a followed pipe: the writer closed it.
+    var sourceEnded: Bool { source.sawEnd }
+
+    /// Set for a followed input: plain text read as it grows; a read of 0 bytes means "nothing
+    /// more for now".
+    let follows: Bool
+
+    /// A followed (live, uncompressed) input: bytes pass straight through.
+    init(following source: ByteSource) {
+        self.source = source
+        follows = true
+        inputBuffer = .allocate(byteCount: 16, alignment: 16)
+        decoder = PlainDecoder()
+    }
 
     init(source: ByteSource, chunkSize: Int = 128 * 1024) throws(IngestError) {
         self.source = source
+        follows = false
         inputBuffer = .allocate(byteCount: max(chunkSize, 16), alignment: 16)
         decoder = PlainDecoder()
         // Read until there are enough bytes to tell the kind (or the input ends).
@@ -45,6 +60,11 @@ final class DecodingReader {
     ///   compressed offset at which decoding stopped.
     func read(into output: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
         precondition(output.count > 0)
+        if follows {
+            let n = try source.read(into: output)
+            decodedProduced += Int64(n)
+            return n
+        }
         while true {
             if inputStart == inputEnd && !endOfInput {
                 inputStart = 0

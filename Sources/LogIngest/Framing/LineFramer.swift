@@ -31,6 +31,16 @@ final class LineFramer {
     private var skippingOversized = false
     /// A decoding error, raised once the complete lines before it have been handed out.
     private var pendingError: IngestError?
+    /// Stream offset of `buffer[0]`.
+    private var bufferBase: Int64 = 0
+    /// Following a live input: when the reader has nothing more, `nextLine()` returns nil and
+    /// keeps the partial line for later, instead of treating it as the last line.
+    var following: Bool
+    /// The followed input is a pipe: a read of 0 bytes (not "would block") is its end.
+    var followsPipe = false
+    private var waiting = false
+    /// Set once the input ended and every line was handed out.
+    private(set) var exhausted = false
     private(set) var lineNumber: Int64 = 0
     private(set) var oversizedLines: Int64 = 0
     /// Set when input ended inside a line that was dropped because the stream was damaged.
@@ -38,6 +48,7 @@ final class LineFramer {
 
     init(reader: DecodingReader, maxLineBytes: Int, chunkSize: Int = 256 * 1024) {
         self.reader = reader
+        following = reader.follows
         self.maxLineBytes = max(1, maxLineBytes)
         self.chunkSize = chunkSize
         buffer = .allocate(byteCount: chunkSize * 2, alignment: 16)
@@ -47,7 +58,10 @@ final class LineFramer {
         buffer.deallocate()
     }
 
-    /// The next line, or nil at the end of the input.
+    /// The stream offset just past the last line handed out (its newline included).
+    var consumed: Int64 { bufferBase + Int64(start) }
+
+    /// The next line, or nil at the end of the input (when following: nothing complete yet).
     /// - Throws: the decoding error, after every complete line before the damage was returned.
     func nextLine() throws(IngestError) -> FramedLine? {
         while true {
@@ -85,7 +99,7 @@ final class LineFramer {
                     oversizedLines += 1
                     continue
                 }
-                guard end > start else { return nil }
+                guard end > start else { exhausted = true; return nil }
                 lineNumber += 1
                 var lineEnd = end
                 if buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
@@ -95,6 +109,10 @@ final class LineFramer {
                 return line
             }
             fill()
+            if waiting {
+                waiting = false
+                return nil
+            }
         }
     }
 
@@ -112,12 +130,14 @@ final class LineFramer {
     /// Makes room and reads one more chunk of decoded bytes.
     private func fill() {
         if start == end {
+            bufferBase += Int64(end)
             start = 0; end = 0; scanned = 0
         } else if buffer.count - end < chunkSize {
             let pending = end - start
             if start > 0 {
                 // Slide the partial line to the front.
                 buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: pending)
+                bufferBase += Int64(start)
                 scanned -= start
                 start = 0
                 end = pending
@@ -132,7 +152,10 @@ final class LineFramer {
         }
         do {
             let n = try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end..<min(buffer.count, end + chunkSize)]))
-            if n == 0 { endOfInput = true }
+            if n == 0 {
+                // A followed file's end is only its current end; a pipe's is final.
+                if following && !(followsPipe && reader.sourceEnded) { waiting = true } else { endOfInput = true }
+            }
             end += n
         } catch {
             pendingError = error

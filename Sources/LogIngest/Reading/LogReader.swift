@@ -17,6 +17,18 @@ public final class LogReader {
     private var recordStartLine: Int64 = 0
     private var firstLine = true
     private var finished = false
+    /// Lines ending at or before this offset were processed by an earlier run.
+    private var resumeOffset: Int64 = 0
+    private var csvHeaderSeen = false
+    /// The offset just past the last complete record handed out or skipped: where a later
+    /// run resumes (a CSV record spanning lines is never split).
+    public private(set) var resumePoint: Int64 = 0
+    /// True once the input ended (for a followed input: its pipe closed, or `finishFollowing()`).
+    public var ended: Bool { finished }
+
+    /// The followed input will not grow any more (it was rotated away or deleted): its last
+    /// line counts even without a newline, and then `next()` returns nil for good.
+    public func finishFollowing() { framer.following = false }
     public private(set) var stats = InputStats()
     public private(set) var malformedSamples: [MalformedLine] = []
 
@@ -29,6 +41,28 @@ public final class LogReader {
     /// Reads bytes held in memory (compressed or not), named `name` in messages.
     public convenience init(bytes: [UInt8], name: String, inputIndex: Int32 = 0, options: IngestOptions) throws(IngestError) {
         try self.init(source: ByteSource(bytes: bytes, name: name), inputIndex: inputIndex, options: options)
+    }
+
+    /// Follows a live, uncompressed input on an open descriptor (which the caller keeps and
+    /// closes), read from its start: `next()` returns nil when nothing complete is there yet,
+    /// and again later when more was appended. Lines ending at or before `resumeAt` were
+    /// processed by an earlier run: they are read only to learn the format and any header
+    /// (CSV columns, W3C `#Fields`), and give no events. A pipe (`isPipe`) ends when its
+    /// writer closes it.
+    public init(following descriptor: Int32, name: String, inputIndex: Int32, options: IngestOptions,
+                resumeAt: Int64 = 0, isPipe: Bool = false) {
+        self.name = name
+        self.inputIndex = inputIndex
+        self.options = options
+        decoding = DecodingReader(following: ByteSource(descriptor: descriptor, name: name, owns: false))
+        framer = LineFramer(reader: decoding, maxLineBytes: options.maxLineBytes)
+        framer.followsPipe = isPipe
+        builder = EventBuilder(naiveZone: options.naiveZone)
+        resumeOffset = resumeAt
+        resumePoint = resumeAt
+        stats.stream = .plain
+        if options.format != .auto { parser = Self.makeParser(options.format, options: options) }
+        stats.format = parser?.format
     }
 
     private init(source: ByteSource, inputIndex: Int32, options: IngestOptions) throws(IngestError) {
@@ -66,11 +100,13 @@ public final class LogReader {
                 throw error
             }
             guard var line else {
-                finished = true
+                // A followed input may only have nothing more for now.
+                if framer.exhausted { finished = true }
                 updateCounts()
                 return nil
             }
             stats.lines = line.number
+            let lineEnd = framer.consumed
             if firstLine {
                 firstLine = false
                 // A UTF-8 byte order mark before the first line.
@@ -78,21 +114,38 @@ public final class LogReader {
                     line.bytes = UnsafeRawBufferPointer(rebasing: line.bytes[3...])
                 }
             }
+            let priming = lineEnd <= resumeOffset
             if parser == nil {
-                if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { resumePoint = lineEnd; continue }
                 guard let format = FormatDetector.detect(line.bytes) else {
                     undetectedLines += 1
-                    noteMalformed(line.number, "format not recognised (not combined, JSON, ServiceNow CSV or W3C)")
+                    if !priming { noteMalformed(line.number, "format not recognised (not combined, JSON, ServiceNow CSV or W3C)") }
+                    resumePoint = lineEnd
                     continue
                 }
                 parser = Self.makeParser(format, options: options)
                 stats.format = format
             }
+            if priming {
+                // Already processed: only what sets the parser's state is read again.
+                resumePoint = lineEnd
+                switch parser!.format {
+                case .servicenowCSV where !csvHeaderSeen:
+                    slots.reset()
+                    csvHeaderSeen = parser!.parse(line.bytes, into: &slots) != .needMore
+                case .w3c where line.bytes.first == UInt8(ascii: "#"):
+                    slots.reset()
+                    _ = parser!.parse(line.bytes, into: &slots)
+                default:
+                    break
+                }
+                continue
+            }
             if recordStartLine == 0 { recordStartLine = line.number }
             slots.reset()
             let verdict = parser!.parse(line.bytes, into: &slots)
             let startLine = recordStartLine
-            if verdict != .needMore { recordStartLine = 0 }
+            if verdict != .needMore { recordStartLine = 0; resumePoint = lineEnd }
             switch verdict {
             case .skip, .needMore:
                 continue
