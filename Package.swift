@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "LogwatchConfig", dependencies: ["AnomalyEngine", .product(name: "Yams", package: "Yams")]),
         // What outlives a process: file checkpoints, the engine's learned state, alert history.
         // One SQLite database, through GRDB over the system's libsqlite3.
-        .target(name: "LogwatchState", dependencies: ["AnomalyEngine", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "LogwatchState", dependencies: ["AnomalyEngine", "LogIngest", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "logwatch",
             dependencies: [

@@ -8,14 +8,31 @@ enum AlertFormat: String, CaseIterable {
     case json, text
 }
 
+/// Input names by input number, for the evidence of alerts. Numbers come from the position
+/// on the command line, or, with a state directory, from the names registered there (stable
+/// across runs, since the engine's saved state refers to them).
+final class InputNames {
+    private var names: [Int32: String] = [:]
+
+    init(_ list: [String]) {
+        for (i, name) in list.enumerated() { names[Int32(i)] = name }
+    }
+
+    init(_ map: [Int32: String]) { names = map }
+
+    subscript(index: Int32) -> String {
+        get { names[index] ?? "input \(index)" }
+        set { names[index] = newValue }
+    }
+}
+
 /// Writes alerts as JSON lines or as aligned text for people.
 struct AlertWriter {
     let format: AlertFormat
-    /// Input names by input index, for evidence origins.
-    let inputs: [String]
+    let inputs: InputNames
     let color: Bool
 
-    init(format: AlertFormat, inputs: [String], fd: Int32 = 1) {
+    init(format: AlertFormat, inputs: InputNames, fd: Int32 = 1) {
         self.format = format
         self.inputs = inputs
         color = format == .text && isatty(fd) == 1 && getenv("NO_COLOR") == nil
@@ -28,7 +45,7 @@ struct AlertWriter {
         }
     }
 
-    static func json(_ a: Alert, inputs: [String], to out: inout [UInt8]) {
+    static func json(_ a: Alert, inputs: InputNames, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
         JSONWriter.key("id", first: true, to: &out); JSONWriter.string(a.id, to: &out)
         JSONWriter.key("detector", to: &out); JSONWriter.string(a.detector.rawValue, to: &out)
@@ -58,7 +75,7 @@ struct AlertWriter {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "{"))
             JSONWriter.key("file", first: true, to: &out)
-            JSONWriter.string(Int(o.input) < inputs.count ? inputs[Int(o.input)] : "input \(o.input)", to: &out)
+            JSONWriter.string(inputs[o.input], to: &out)
             JSONWriter.key("line", to: &out); JSONWriter.integer(o.line, to: &out)
             out.append(UInt8(ascii: "}"))
         }

@@ -15,15 +15,20 @@ struct Events: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
+    @Argument(help: ArgumentHelp("Log files, plain, gzip or zstd; - for standard input.", valueName: "file"))
+    var files: [String]
+
     @Flag(help: "Print only the summary.")
     var count = false
+
+    func validate() throws { try validateInputs(files) }
 
     func run() throws {
         let options = try input.ingestOptions()
         let out = OutputStream(fd: 1)
         var summary = IngestSummary()
         var failed = false
-        for (index, path) in input.files.enumerated() {
+        for (index, path) in files.enumerated() {
             let reader: LogReader
             do {
                 reader = try LogReader(path: path, inputIndex: Int32(index), options: options)

@@ -3,7 +3,7 @@ import LogIngest
 
 extension LogFormat: ExpressibleByArgument {}
 
-/// Options shared by every command that reads logs.
+/// How logs are parsed: options shared by every command that reads logs.
 struct InputOptions: ParsableArguments {
     @Option(help: "Input format: \(LogFormat.allCases.map(\.rawValue).joined(separator: ", ")). Detected per input by default.")
     var format: LogFormat = .auto
@@ -19,16 +19,12 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Lines longer than this many bytes are skipped and counted as oversized.")
     var maxLineBytes: Int = 64 * 1024
 
-    @Argument(help: ArgumentHelp("Log files, plain, gzip or zstd; - for standard input.", valueName: "file"))
-    var files: [String]
-
     func validate() throws {
         guard NaiveTimeZone(timezone) != nil else {
             throw ValidationError("--timezone '\(timezone)': not UTC, an offset like +02:00, or a known zone name")
         }
         _ = try fieldOverrides()
         guard maxLineBytes >= 16 else { throw ValidationError("--max-line-bytes must be at least 16") }
-        guard files.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("standard input (-) can be given once") }
     }
 
     func fieldOverrides() throws -> [FieldRole: String] {
@@ -54,4 +50,9 @@ struct InputOptions: ParsableArguments {
         options.maxLineBytes = maxLineBytes
         return options
     }
+}
+
+/// Standard input can be read once.
+func validateInputs(_ files: [String]) throws {
+    guard files.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("standard input (-) can be given once") }
 }

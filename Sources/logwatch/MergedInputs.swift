@@ -24,16 +24,19 @@ final class MergedInputs {
     }
 
     private let options: IngestOptions
+    private let indices: [Int32]
     private var pending: [Pending] = []
     private var active: [Active] = []
     private(set) var summary = IngestSummary()
     private(set) var failed = false
 
-    init(paths: [String], options: IngestOptions) {
+    /// `indices` are the input numbers for evidence (default: the position in `paths`).
+    init(paths: [String], indices: [Int32]? = nil, options: IngestOptions) {
         self.options = options
+        self.indices = indices ?? paths.indices.map { Int32($0) }
         for (index, path) in paths.enumerated() {
             do {
-                let reader = try LogReader(path: path, inputIndex: Int32(index), options: options)
+                let reader = try LogReader(path: path, inputIndex: self.indices[index], options: options)
                 let first = try? reader.next()
                 if path == "-" {
                     pending.append(Pending(index: index, path: path, firstTime: first?.time ?? Int64.max, reader: reader, peeked: first))
@@ -79,7 +82,7 @@ final class MergedInputs {
             first = p.peeked
         } else {
             do {
-                reader = try LogReader(path: p.path, inputIndex: Int32(p.index), options: options)
+                reader = try LogReader(path: p.path, inputIndex: indices[p.index], options: options)
             } catch {
                 report(error)
                 return

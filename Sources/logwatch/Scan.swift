@@ -3,6 +3,7 @@ import ArgumentParser
 import LogwatchConfig
 import Foundation
 import LogIngest
+import LogwatchState
 
 extension AlertFormat: ExpressibleByArgument {}
 
@@ -20,6 +21,9 @@ struct Scan: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
+    @Argument(help: ArgumentHelp("Log files, plain, gzip or zstd; - for standard input.", valueName: "file"))
+    var files: [String]
+
     @Option(help: "A YAML configuration file (see samples/logwatch.yml).")
     var config: String?
 
@@ -35,13 +39,17 @@ struct Scan: ParsableCommand {
     @Flag(help: "Exit with status 1 when any alert fired.")
     var failOnAlert = false
 
+    @OptionGroup var state: StateOptions
+
     @Option(help: "Threads: 1 reads, parses and detects on one; 2 or more read and parse on a thread of their own, overlapping with detection.")
     var jobs: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)
 
     func validate() throws {
+        try validateInputs(files)
         if let since, parseUserTimestamp(since) == nil { throw ValidationError("--since '\(since)': not a time like 2025-11-28 or 2025-11-28T09:00:00Z") }
         if let until, parseUserTimestamp(until) == nil { throw ValidationError("--until '\(until)': not a time like 2025-11-28 or 2025-11-28T09:00:00Z") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if state.resetState && state.stateDir == nil { throw ValidationError("--reset-state needs --state-dir (scan keeps no state unless told where)") }
     }
 
     func run() throws {
@@ -58,13 +66,32 @@ struct Scan: ParsableCommand {
         let zone = options.naiveZone
         let window = (since.flatMap { parseUserTimestamp($0, zone: zone) } ?? Int64.min, until.flatMap { parseUserTimestamp($0, zone: zone) } ?? Int64.max)
 
-        let engine = Engine(configuration: engineConfig)
+        // With --state-dir: start from what earlier runs learned, and leave it there for `tail`.
+        var store: StateStore?
+        let engine: Engine
+        let names: InputNames
+        var indices: [Int32]?
+        if state.stateDir != nil {
+            let (s, e) = try state.open(configuration: engineConfig)
+            store = s
+            engine = e
+            do {
+                indices = try files.map { try s.inputIndex(for: $0) }
+                names = InputNames(try s.inputNames())
+            } catch {
+                printError("logwatch: \(error)")
+                throw ExitCode(2)
+            }
+        } else {
+            engine = Engine(configuration: engineConfig)
+            names = InputNames(files)
+        }
+        let eventsBefore = engine.stats.events
         let out = OutputStream(fd: 1)
-        let writer = AlertWriter(format: output, inputs: input.files)
-        var tally = AlertTally()
+        let emitter = AlertEmitter(writer: AlertWriter(format: output, inputs: names), out: out, store: store, flushEachBatch: false)
         var outside: Int64 = 0
         var alerts: [Alert] = []
-        let merge = MergedInputs(paths: input.files, options: options)
+        let merge = MergedInputs(paths: files, indices: indices, options: options)
         let nextEvent: () -> TransactionEvent?
         if jobs > 1 {
             let pipeline = PipelinedEvents(merge)
@@ -75,30 +102,41 @@ struct Scan: ParsableCommand {
         while let event = nextEvent() {
             guard event.time >= window.0 && event.time < window.1 else { outside += 1; continue }
             engine.process(event, into: &alerts)
-            if !alerts.isEmpty { emit(&alerts, writer, out, &tally) }
+            if !alerts.isEmpty { try emit(&alerts, emitter) }
         }
         engine.finish(into: &alerts)
-        emit(&alerts, writer, out, &tally)
+        try emit(&alerts, emitter)
         out.flush()
+        if let store {
+            do {
+                try store.checkpoint(files: [], engine: engine.snapshot())
+            } catch {
+                printError("logwatch: \(error)")
+                throw ExitCode(2)
+            }
+        }
 
         for line in merge.summary.lines { printError(line) }
         let stats = engine.stats
-        var facts = ["\(group(stats.events)) events judged", "\(group(stats.late)) late"]
+        var facts = ["\(group(stats.events - eventsBefore)) events judged", "\(group(stats.late)) late"]
         if outside > 0 { facts.append("\(group(outside)) outside --since/--until") }
         let evictions = stats.evictions.values.reduce(0, +)
         facts.append("\(evictions) key evictions")
         printError("  engine: " + facts.joined(separator: ", "))
-        printError("  " + tally.line)
+        printError("  " + emitter.tally.line)
+        if emitter.suppressed > 0 { printError("  \(emitter.suppressed) alerts already in the state's history were not printed again") }
+        if let store { printError("  state saved in \(store.directory)") }
         if merge.failed { throw ExitCode(2) }
-        if failOnAlert && tally.firing > 0 { throw ExitCode(1) }
+        if failOnAlert && emitter.tally.firing > 0 { throw ExitCode(1) }
     }
 
-    private func emit(_ alerts: inout [Alert], _ writer: AlertWriter, _ out: OutputStream, _ tally: inout AlertTally) {
-        for a in alerts {
-            writer.write(a, to: out)
-            tally.add(a)
+    private func emit(_ alerts: inout [Alert], _ emitter: AlertEmitter) throws {
+        do {
+            try emitter.emit(&alerts)
+        } catch {
+            printError("logwatch: \(error)")
+            throw ExitCode(2)
         }
-        alerts.removeAll(keepingCapacity: true)
     }
 }
 

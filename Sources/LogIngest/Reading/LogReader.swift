@@ -23,6 +23,8 @@ public final class LogReader {
     /// The offset just past the last complete record handed out or skipped: where a later
     /// run resumes (a CSV record spanning lines is never split).
     public private(set) var resumePoint: Int64 = 0
+    /// Bytes read from the input's descriptor so far (for a followed file: how far into it).
+    public var bytesRead: Int64 { decoding.compressedRead }
     /// True once the input ended (for a followed input: its pipe closed, or `finishFollowing()`).
     public var ended: Bool { finished }
 

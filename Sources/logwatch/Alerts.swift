@@ -1,0 +1,75 @@
+import AnomalyEngine
+import ArgumentParser
+import Foundation
+import LogIngest
+import LogwatchState
+
+/// `logwatch alerts`: the alert history kept in the state directory.
+struct Alerts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the alerts recorded in the state directory by tail (and scan --state-dir).",
+        discussion: "Oldest first. --since counts back from now in event time: the time the engine decided the alert."
+    )
+
+    @OptionGroup var state: StateOptions
+
+    @Option(help: ArgumentHelp("Only alerts decided within this long before now: 90s, 30m, 24h, 7d; or a time like 2025-11-28T09:00:00Z.", valueName: "duration"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only this detector: failed_auth_spike, unexpected_source_ip or volume_surge.", valueName: "detector"))
+    var detector: String?
+
+    @Option(help: "Show at most this many (the newest).")
+    var limit: Int = 1000
+
+    @Option(help: "json (the alerts as they were emitted, one per line) or text.")
+    var output: AlertFormat = .text
+
+    func validate() throws {
+        if let since, Self.parseSince(since, now: 0) == nil {
+            throw ValidationError("--since '\(since)': not a duration like 30m, 24h or 7d, nor a time like 2025-11-28T09:00:00Z")
+        }
+        if let detector, !["failed_auth_spike", "unexpected_source_ip", "volume_surge"].contains(detector) {
+            throw ValidationError("--detector '\(detector)': one of failed_auth_spike, unexpected_source_ip, volume_surge")
+        }
+        guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
+        if state.resetState { throw ValidationError("--reset-state is for tail and scan, not alerts") }
+    }
+
+    /// Milliseconds since the epoch for "30m"-style durations (back from `now`) or a time.
+    static func parseSince(_ text: String, now: Int64) -> Int64? {
+        let units: [Character: Int64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 7 * 86_400_000]
+        if let unit = text.last.flatMap({ units[$0] }), let n = Int64(text.dropLast()), n >= 0 { return now - n * unit }
+        return parseUserTimestamp(text)
+    }
+
+    func run() throws {
+        let directory = state.directory
+        guard FileManager.default.fileExists(atPath: directory + "/state.sqlite") else {
+            printError("logwatch: no state in \(directory) (logwatch tail, or scan --state-dir, creates it)")
+            throw ExitCode(2)
+        }
+        let rows: [StoredAlert]
+        do {
+            let store = try StateStore(readingFrom: directory)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            rows = try store.alerts(since: since.flatMap { Self.parseSince($0, now: now) }, detector: detector, limit: limit)
+        } catch {
+            printError("logwatch: \(error)")
+            throw ExitCode(2)
+        }
+        let out = OutputStream(fd: 1)
+        for r in rows {
+            switch output {
+            case .json:
+                out.write(r.json + "\n")
+            case .text:
+                let when = String(EventTime.rfc3339(r.decidedAt).prefix(19)).replacingOccurrences(of: "T", with: " ")
+                let status = r.status == "resolved" ? "RESOLVED" : r.status == "reminder" ? "ONGOING" : "FIRING"
+                out.write("\(when)  \(status.padding(toLength: 8, withPad: " ", startingAt: 0))  \(r.severity.padding(toLength: 8, withPad: " ", startingAt: 0))  \(r.detector.padding(toLength: 20, withPad: " ", startingAt: 0))  \(TextSafety.escape(r.message))\n")
+            }
+        }
+        out.flush()
+        printError("\(rows.count) alert\(rows.count == 1 ? "" : "s") from \(directory)")
+    }
+}
