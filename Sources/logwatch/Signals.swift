@@ -16,6 +16,11 @@ enum SignalPipe {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         }
         signalPipeWriteEnd = fds[1]
+        // A parent may have started us with these blocked (the mask is inherited): unblock them.
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for s in signals { sigaddset(&mask, s) }
+        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
         for s in signals {
             signal(s) { number in
                 var byte = UInt8(truncatingIfNeeded: number)

@@ -44,6 +44,9 @@ public final class FollowedFile {
     var fingerprint: UInt64
     var fingerprintLength: Int
     var lastSize: Int64 = -1
+    /// Modification time when last looked at (a file truncated and rewritten to the same size
+    /// keeps its size, not its mtime).
+    var lastModified = timespec()
     /// Monotonic time since which no watched path names this file (rotated away or deleted).
     var goneSince: Double?
     public internal(set) var closed = false
@@ -313,8 +316,9 @@ public final class FileFollower {
         var st = stat()
         guard fstat(file.fd, &st) == 0 else { return }
         let size = Int64(st.st_size)
-        guard size != file.lastSize else { return }
+        guard size != file.lastSize || st.st_mtim.tv_sec != file.lastModified.tv_sec || st.st_mtim.tv_nsec != file.lastModified.tv_nsec else { return }
         file.lastSize = size
+        file.lastModified = st.st_mtim
         var replaced = size < file.reader.bytesRead
         if !replaced && file.fingerprintLength > 0 {
             replaced = Fingerprint.of(file.fd, length: file.fingerprintLength) != file.fingerprint
