@@ -55,7 +55,7 @@ public final class Engine {
         let minute = minuteOf(e.time)
         volume?.observe(e, minute: minute)
         var immediate: [Alert] = []
-        failedAuth?.observe(e, minute: minute, into: &immediate)
+        failedAuth?.observe(e, minute: minute, firstOpenMinute: closedBefore == Int64.min ? minute : closedBefore, into: &immediate)
         unexpectedIP?.observe(e, minute: minute, into: &immediate)
         guard !immediate.isEmpty else { return }
         for i in immediate.indices { immediate[i].decidedAt = e.time }

@@ -90,6 +90,26 @@ import Testing
         #expect(alerts.count == 1) // the same incident
     }
 
+    @Test func anIncidentReportedEarlyCountsEveryFailureOnceWhenItResolves() {
+        // Failures every 2 s for 3 minutes, arriving up to 40 s out of order: the alert comes
+        // before the minutes close, and the resolution still counts each failure once.
+        var rng = SeededGenerator(seed: 3)
+        var events = (0..<90).map { i in
+            TransactionEvent(time: S.t0 + Int64(i) * 2000, sourceIP: IPAddress("192.0.2.5"), outcome: .authFailure, failureReason: .badCredentials)
+        }
+        events = events.map { e in var e = e; e.time += Int64.random(in: 0...40_000, using: &rng); return e }
+        events.sort { $0.time < $1.time }
+        events.swapAt(10, 14)
+        let engine = Engine()
+        var alerts: [Alert] = []
+        for e in events { engine.process(e, into: &alerts) }
+        engine.advance(to: S.t0 + 90 * S.minute, into: &alerts) // 90 failures hold the 60-minute window for an hour
+        #expect(alerts.map(\.status) == [.firing, .resolved])
+        #expect(alerts.first?.observed == 20)
+        #expect(alerts.last?.observed == 90)
+        #expect(engine.stats.late == 0)
+    }
+
     @Test func advancingTimeWithoutEventsClosesWindows() {
         // Live mode: the logs go quiet after a burst; moving the clock on must resolve it.
         let engine = Engine()

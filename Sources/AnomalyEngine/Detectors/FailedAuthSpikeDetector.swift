@@ -33,15 +33,17 @@ final class FailedAuthSpikeDetector {
     /// Counts a failure. A burst is reported on the event that crosses its threshold (like
     /// fail2ban's maxretry), not when its minute closes: the count so far can only grow, so the
     /// judgement at the close would hold too, and it then finds the incident already open.
-    func observe(_ e: TransactionEvent, minute: Int64, into alerts: inout [Alert]) {
+    /// `firstOpenMinute` is the oldest minute not closed yet.
+    func observe(_ e: TransactionEvent, minute: Int64, firstOpenMinute: Int64, into alerts: inout [Alert]) {
         guard e.outcome == .authFailure else { return }
         if let ip = e.sourceIP, let byAddress {
             byAddress.observe(ip, e, minute: minute, counterpart: e.principal.map(stableHash))
-            byAddress.judgeEarly(ip, minute: minute, realertMs: realertMs, into: &alerts)
+            byAddress.judgeEarly(ip, minute: minute, firstOpenMinute: firstOpenMinute, realertMs: realertMs, into: &alerts)
         }
         if let p = e.principal, let byPrincipal {
             byPrincipal.observe(p, e, minute: minute, counterpart: e.sourceIP.map(stableHash))
-            byPrincipal.judgeEarly(p, minute: minute, realertMs: realertMs, explainedCounterparts: byAddress?.openIncidentHashes ?? [], into: &alerts)
+            byPrincipal.judgeEarly(p, minute: minute, firstOpenMinute: firstOpenMinute, realertMs: realertMs,
+                                   explainedCounterparts: byAddress?.openIncidentHashes ?? [], into: &alerts)
         }
         global?.observe(e, minute: minute)
     }
@@ -181,12 +183,13 @@ final class BurstScope<Key: Hashable> {
 
     /// Judges a key's windows as they stand, before its minute closes, when it has no open
     /// incident: the first alert of a burst comes with the event that completes it.
-    func judgeEarly(_ key: Key, minute m: Int64, realertMs: Int64, explainedCounterparts: Set<UInt64> = [], into alerts: inout [Alert]) {
+    func judgeEarly(_ key: Key, minute m: Int64, firstOpenMinute: Int64, realertMs: Int64, explainedCounterparts: Set<UInt64> = [], into alerts: inout [Alert]) {
         guard book.open.isEmpty || !book.isOpen(key), let slot = store.find(key), let s = store.states[slot],
               let finding = evaluate(key, s, minute: m, explained: explainedCounterparts) else { return }
-        // This minute's failures so far are in the finding; the close of the minute adds the
-        // whole minute to the incident's total, so they are left out of it here.
-        if let alert = book.holds(key, finding, realertMs: realertMs, countedLater: s.ring.sum(from: m, through: m)) {
+        // The failures of minutes not closed yet are in the finding, and each minute's close
+        // adds the whole minute to the incident's total: they are left out of it here.
+        let open = s.ring.sum(from: max(firstOpenMinute, finding.windowStart / 60_000), through: m)
+        if let alert = book.holds(key, finding, realertMs: realertMs, countedLater: open) {
             alerts.append(alert)
             openHashesValid = false
         }
