@@ -20,8 +20,24 @@ final class LiveTail {
         try process.run()
     }
 
-    var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+    var stdout: String { Self.read(stdoutURL) }
+    var stderr: String { Self.read(stderrURL) }
+
+    /// A file's text, read with plain read(2): String(contentsOf:) in Swift 6.3's Foundation
+    /// leaks its buffer when the file is empty, which AddressSanitizer reports.
+    static func read(_ url: URL) -> String {
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else { return "" }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { break }
+            bytes += chunk[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
     var alertLines: [String] { stdout.split(separator: "\n").map(String.init) }
 
     /// Waits until `condition` holds, checking every 20 ms; false after `timeout` seconds.

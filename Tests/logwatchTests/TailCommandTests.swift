@@ -94,11 +94,13 @@ import Testing
         #expect(tail.stderr.contains("let go"))
     }
 
-    @Test func copyTruncateRotationInTheMiddleOfAnIncidentLosesNoLine() throws {
+    /// With `app.log*` the copy is named too: it is recognised by its first bytes.
+    @Test(arguments: ["app.log", "app.log*"])
+    func copyTruncateRotationInTheMiddleOfAnIncidentLosesNoLine(pattern: String) throws {
         let dir = try setUp()
         let log = dir.appendingPathComponent("app.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        let tail = try LiveTail(["--state-dir", "state", "--poll-interval", "0.1", "app.log"], in: dir)
+        let tail = try LiveTail(["--state-dir", "state", "--poll-interval", "0.1", pattern], in: dir)
         #expect(tail.waitStarted())
         L.append(Self.burst(0..<12), to: log)
         // logrotate's copytruncate: lines written between its copy and its truncate are lost
@@ -113,6 +115,33 @@ import Testing
         #expect(tail.alertLines.count == 1)
         #expect(tail.alertLines.first?.contains(#""observed":20"#) == true)
         #expect(tail.stderr.contains("truncated (copy-truncate rotation)"))
+        if pattern.hasSuffix("*") {
+            #expect(tail.stderr.contains("app.log.1: same first bytes as"), "\(tail.stderr)")
+        }
+    }
+
+    @Test func rotationWhileStoppedLosesNoLine() throws {
+        let dir = try setUp()
+        let log = dir.appendingPathComponent("app.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let one = try LiveTail(["--state-dir", "state", "app.log"], in: dir)
+        #expect(one.waitStarted())
+        L.append(Self.burst(0..<8), to: log)
+        usleep(800_000)
+        #expect(one.terminate() == 0)
+        #expect(one.judged?.run == 16)
+        // While logwatch is stopped, the file gets more lines, is rotated, and a new one starts.
+        L.append(Self.burst(8..<16), to: log)
+        try FileManager.default.moveItem(at: log, to: dir.appendingPathComponent("app.log.1"))
+        L.append(Self.burst(16..<24), to: log)
+        let two = try LiveTail(["--state-dir", "state", "app.log"], in: dir, run: 1)
+        #expect(two.wait { two.alertLines.count == 1 })
+        usleep(2_500_000)
+        #expect(two.terminate() == 0)
+        #expect(two.judged?.run == 32, "\(two.stderr)")
+        #expect(two.judged?.all == 48)
+        #expect(two.stderr.contains("app.log.1: rotated away while stopped; reading it to its end"))
+        #expect(two.stderr.contains("app.log: replaced while stopped (rotation); following from its start"))
     }
 
     @Test func killNineDuringHeavyAppendsLosesAndRepeatsNothing() throws {

@@ -215,13 +215,19 @@ public final class FileFollower {
             matched.insert(id)
             notices.append("\(path): rotated away while stopped; reading it to its end from byte \(cp.offset)")
         }
+        let knownPaths = Set(checkpoints.map(\.path))
         for (path, id, _) in found {
             let cp = byIdentity[id].flatMap { Self.sameFile($0, path: path) ? $0 : nil }
-            guard let file = open(path, id, resumeAt: cp?.offset ?? (fromBeginning ? 0 : nil)) else { continue }
+            // A new file under a name followed before replaced that file while logwatch was
+            // stopped (rotation): all of it is new. A name never seen starts at its end.
+            let successor = cp == nil && knownPaths.contains(path)
+            guard let file = open(path, id, resumeAt: cp?.offset ?? (fromBeginning || successor ? 0 : nil)) else { continue }
             matched.insert(id)
             let from = file.reader.resumePoint
             if cp != nil {
                 notices.append("\(path): resuming at byte \(from)")
+            } else if successor {
+                notices.append("\(path): replaced while stopped (rotation); following from its start")
             } else {
                 notices.append("\(path): following from \(from == 0 ? "its start" : "its end (byte \(from))")")
             }
