@@ -124,7 +124,10 @@ struct Scan: ParsableCommand {
         facts.append("\(evictions) key evictions")
         printError("  engine: " + facts.joined(separator: ", "))
         printError("  " + emitter.tally.line)
-        if emitter.suppressed > 0 { printError("  \(emitter.suppressed) alerts already in the state's history were not printed again") }
+        if emitter.suppressed > 0 {
+            let n = emitter.suppressed
+            printError("  \(n) alert\(n == 1 ? "" : "s") already in the state's history \(n == 1 ? "was" : "were") not printed again")
+        }
         if let store { printError("  state saved in \(store.directory)") }
         if merge.failed { throw ExitCode(2) }
         if failOnAlert && emitter.tally.firing > 0 { throw ExitCode(1) }

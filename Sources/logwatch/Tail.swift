@@ -201,7 +201,10 @@ struct Tail: ParsableCommand {
         let stats = engine.stats
         printError("  engine: \(group(stats.events - eventsBefore)) events judged this run (\(group(stats.events)) in all), \(group(stats.late - lateBefore)) late")
         printError("  " + emitter.tally.line)
-        if emitter.suppressed > 0 { printError("  \(emitter.suppressed) alerts re-derived after a restart were already sent and not sent again") }
+        if emitter.suppressed > 0 {
+            let n = emitter.suppressed
+            printError("  \(n) alert\(n == 1 ? "" : "s") re-derived after a restart \(n == 1 ? "was" : "were") already sent, and not sent again")
+        }
         printError("  state saved in \(store.directory)")
     }
 

@@ -158,7 +158,14 @@ import Testing
                 lines.append(L.line(t, ip: "10.0.\(i % 7).\(i % 11 + 1)", user: "svc_\(i % 13)", status: 200))
             }
         }
-        final class Done: @unchecked Sendable { var value = false }
+        final class Done: @unchecked Sendable {
+            private let lock = NSLock()
+            private var done = false
+            var value: Bool {
+                get { lock.withLock { done } }
+                set { lock.withLock { done = newValue } }
+            }
+        }
         let done = Done()
         let all = lines
         let writer = Thread {
@@ -205,6 +212,28 @@ import Testing
         #expect(scan.lines.filter { $0.contains(#""status":"resolved""#) }.count == 13)
         #expect(history.lines == scan.lines)
         #expect(Set(printed).isSubset(of: Set(scan.lines)))
+    }
+
+    @Test func anAlertReDerivedAfterACrashIsNotSentAgain() throws {
+        let dir = try setUp()
+        let log = dir.appendingPathComponent("app.log")
+        L.append(L.line(0, ip: "10.0.0.1", user: "svc_a", status: 200), to: log)
+        let one = try LiveTail(["--state-dir", "state", "--from-beginning", "app.log"], in: dir)
+        #expect(one.waitStarted())
+        #expect(one.terminate() == 0) // a checkpoint after line 1
+        // No checkpoint during this run: the burst's lines will be read again after the crash.
+        let two = try LiveTail(["--state-dir", "state", "--checkpoint-interval", "3600", "app.log"], in: dir, run: 1)
+        #expect(two.waitStarted())
+        L.append(Self.burst(0..<24), to: log)
+        #expect(two.wait { two.alertLines.count == 1 })
+        two.kill9()
+        let three = try LiveTail(["--state-dir", "state", "app.log"], in: dir, run: 2)
+        #expect(three.waitStarted())
+        usleep(1_000_000)
+        #expect(three.terminate() == 0)
+        #expect(three.judged?.run == 48) // read again: the engine had not saved them
+        #expect(three.alertLines.isEmpty)
+        #expect(three.stderr.contains("1 alert re-derived after a restart was already sent, and not sent again"))
     }
 
     @Test func aRestartNeitherRealertsAKnownIncidentNorForgetsLearnedNetworks() throws {
