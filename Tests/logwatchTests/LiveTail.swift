@@ -9,8 +9,8 @@ final class LiveTail {
     init(_ arguments: [String], in dir: URL, run: Int = 0) throws {
         stdoutURL = dir.appendingPathComponent("tail-\(run).out")
         stderrURL = dir.appendingPathComponent("tail-\(run).err")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = CLI.binary
         process.arguments = ["tail"] + arguments
         process.currentDirectoryURL = dir
@@ -83,7 +83,7 @@ enum AccessLog {
     /// 2025-11-28T10:00:00Z
     static let t0 = Date(timeIntervalSince1970: 1_764_324_000)
 
-    nonisolated(unsafe) private static let formatter: DateFormatter = {
+    private static let formatter: DateFormatter = {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
@@ -98,7 +98,7 @@ enum AccessLog {
 
     /// Appends to a file (creating it), in one write.
     static func append(_ text: String, to url: URL) {
-        if !FileManager.default.fileExists(atPath: url.path) { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
         let h = try! FileHandle(forWritingTo: url)
         h.seekToEndOfFile()
         h.write(Data(text.utf8))

@@ -37,7 +37,7 @@ import Testing
     @Test func tailingManySmallAppendsGivesTheAlertsOfAScanOfTheFinishedFile() throws {
         let dir = try setUp()
         let log = dir.appendingPathComponent("app.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let tail = try LiveTail(["--config", "logwatch.yml", "--state-dir", "state", "--from-beginning", log.path], in: dir)
         #expect(tail.waitStarted())
         let text = Array(Self.incidentLog().joined().utf8)
@@ -75,7 +75,7 @@ import Testing
     @Test func renameRotationInTheMiddleOfAnIncidentLosesNoLine() throws {
         let dir = try setUp()
         let log = dir.appendingPathComponent("app.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let tail = try LiveTail(["--state-dir", "state", log.path], in: dir)
         #expect(tail.waitStarted())
         L.append(Self.burst(0..<12), to: log)
@@ -99,7 +99,7 @@ import Testing
     func copyTruncateRotationInTheMiddleOfAnIncidentLosesNoLine(pattern: String) throws {
         let dir = try setUp()
         let log = dir.appendingPathComponent("app.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let tail = try LiveTail(["--state-dir", "state", "--poll-interval", "0.1", pattern], in: dir)
         #expect(tail.waitStarted())
         L.append(Self.burst(0..<12), to: log)
@@ -123,7 +123,7 @@ import Testing
     @Test func rotationWhileStoppedLosesNoLine() throws {
         let dir = try setUp()
         let log = dir.appendingPathComponent("app.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let one = try LiveTail(["--state-dir", "state", "app.log"], in: dir)
         #expect(one.waitStarted())
         L.append(Self.burst(0..<8), to: log)
@@ -147,7 +147,7 @@ import Testing
     @Test func killNineDuringHeavyAppendsLosesAndRepeatsNothing() throws {
         let dir = try setUp()
         let log = dir.appendingPathComponent("app.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         // 30,000 lines with a brute force from a new address every 2,000 lines.
         var lines: [String] = []
         for i in 0..<30_000 {
@@ -271,7 +271,7 @@ import Testing
     @Test func anIncidentIsReportedWithinTwoSecondsOfItsLastLine() throws {
         let dir = try setUp()
         let log = dir.appendingPathComponent("app.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let tail = try LiveTail(["--state-dir", "state", "app.log"], in: dir)
         #expect(tail.waitStarted())
         usleep(300_000)
@@ -342,7 +342,7 @@ import Testing
         let config = dir.appendingPathComponent("reload.yml")
         try "detectors:\n  failed_auth_spike:\n    source_ip:\n      short_threshold: 20\n".write(to: config, atomically: true, encoding: .utf8)
         let log = dir.appendingPathComponent("app.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let tail = try LiveTail(["--config", "reload.yml", "--state-dir", "state", "app.log"], in: dir)
         #expect(tail.waitStarted())
         try "detectors: [oops".write(to: config, atomically: true, encoding: .utf8)
@@ -415,7 +415,7 @@ import Testing
         let scan = try CLI.run(["scan", "--config", "logwatch.yml", "--state-dir", "state", "archive.log.zst"], cwd: dir)
         #expect(scan.status == 0, "\(scan.stderr)")
         let log = dir.appendingPathComponent("app.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let tail = try LiveTail(["--config", "logwatch.yml", "--state-dir", "state", "app.log"], in: dir)
         #expect(tail.waitStarted())
         L.append(L.line(7300, ip: "10.0.0.9", user: "svc_a", status: 200) + L.line(7310, ip: "203.0.113.8", user: "svc_a", status: 200), to: log)
