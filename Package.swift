@@ -14,6 +14,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -36,17 +40,29 @@ let package = Package(
         // What outlives a process: file checkpoints, the engine's learned state, alert history.
         // One SQLite database, through GRDB over the system's libsqlite3.
         .target(name: "LogwatchState", dependencies: ["AnomalyEngine", "LogIngest", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Sending alerts to webhooks, Slack and Alertmanager from the outbox: AsyncHTTPClient for
+        // HTTP and TLS, swift-crypto for the HMAC signatures.
+        .target(name: "AlertDelivery", dependencies: [
+            "LogwatchState",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(
             name: "logwatch",
             dependencies: [
-                "LogIngest", "AnomalyEngine", "LogwatchConfig", "LogwatchState",
+                "LogIngest", "AnomalyEngine", "LogwatchConfig", "LogwatchState", "AlertDelivery",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LogIngestTests", dependencies: ["LogIngest", "AnomalyEngine", "CZstd", "CZlib", "TestSupport"]),
         .testTarget(name: "AnomalyEngineTests", dependencies: ["AnomalyEngine", "TestSupport"]),
-        .testTarget(name: "logwatchTests", dependencies: ["logwatch"]),
+        .testTarget(name: "AlertDeliveryTests", dependencies: ["AlertDelivery"]),
+        .testTarget(name: "logwatchTests", dependencies: ["logwatch"], exclude: ["receiver.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,7 +14,7 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// Reads `logwatch.yml` into an `EngineConfiguration`. Every key is optional; unknown keys,
+/// Reads `logwatch.yml`: the engine's settings, the alert sinks and delivery. Every key is optional; unknown keys,
 /// wrong types and bad networks are errors naming the line and the key.
 public struct ConfigFile: Sendable {
     public let file: String
@@ -24,11 +24,11 @@ public struct ConfigFile: Sendable {
         self.file = file
     }
 
-    static let topKeys = ["max_lateness", "max_keys", "realert", "detectors", "principals"]
+    static let topKeys = ["max_lateness", "max_keys", "realert", "detectors", "principals", "sinks", "delivery"]
 
     /// Reads and checks a configuration file.
     /// - Throws: `ConfigError` naming the file, and the line and key where it can.
-    public static func load(path: String) throws -> EngineConfiguration {
+    public static func load(path: String) throws -> LogwatchConfiguration {
         // Read through FileHandle: String(contentsOfFile:) leaks its buffer on an empty file
         // (seen with LeakSanitizer on Swift 6.3's Foundation).
         let data: Data
@@ -50,15 +50,16 @@ public struct ConfigFile: Sendable {
     }
 
     /// Checks configuration text; every key is optional, an empty text means all defaults.
-    public func parse(_ text: String) throws -> EngineConfiguration {
+    public func parse(_ text: String) throws -> LogwatchConfiguration {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
             throw ConfigError(file: file, line: Self.line(of: error), message: "not valid YAML: \(Self.problem(of: error))")
         }
+        var full = LogwatchConfiguration()
+        guard let root else { return full } // an empty file: all defaults
         var config = EngineConfiguration()
-        guard let root else { return config } // an empty file: all defaults
         for (key, value) in try mapping(root, "", allowed: Self.topKeys) {
             switch key {
             case "max_lateness": config.maxLatenessSeconds = try duration(value, key)
@@ -66,10 +67,106 @@ public struct ConfigFile: Sendable {
             case "realert": config.realertSeconds = try duration(value, key)
             case "detectors": try detectors(value, into: &config)
             case "principals": config.principals = try principals(value)
+            case "sinks": full.sinks = try sinks(value)
+            case "delivery": full.delivery = try delivery(value)
             default: break
             }
         }
-        return config
+        full.engine = config
+        return full
+    }
+
+    // MARK: Sinks
+
+    static let sinkKeys = ["name", "kind", "url", "path", "headers", "min_severity", "detectors", "batch", "signing_secret",
+                           "resend", "generator_url", "ca_file", "client_certificate", "client_key"]
+
+    private func sinks(_ node: Node) throws -> [SinkSpec] {
+        guard case .sequence(let items) = node else { throw error(node, "sinks: expected a list of sinks, each with a kind") }
+        var result: [SinkSpec] = []
+        for (i, item) in items.enumerated() {
+            let path = "sinks[\(i)]"
+            let pairs = try mapping(item, path, allowed: Self.sinkKeys)
+            guard let kindNode = pairs.first(where: { $0.0 == "kind" })?.1 else {
+                throw error(item, "\(path): needs a kind (\(SinkKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard let kind = kindNode.string.flatMap(SinkKind.init(rawValue:)) else {
+                throw error(kindNode, "\(path).kind: '\(kindNode.string ?? "?")' is not one of \(SinkKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            var sink = SinkSpec(name: "\(kind.rawValue)-\(i + 1)", kind: kind)
+            for (k, v) in pairs {
+                let p = "\(path).\(k)"
+                switch k {
+                case "name": sink.name = try text(v, p)
+                case "url": sink.url = SecretReference(try text(v, p))
+                case "path": sink.path = try text(v, p)
+                case "headers":
+                    guard case .mapping(let m) = v else { throw error(v, "\(p): expected a mapping of header names to values") }
+                    for (hk, hv) in m {
+                        guard let name = hk.string, !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+                            throw error(hk, "\(p): '\(hk.string ?? "?")' is not a header name")
+                        }
+                        sink.headers.append((name, SecretReference(try text(hv, "\(p).\(name)"))))
+                    }
+                case "min_severity":
+                    guard let sev = v.string.flatMap(Severity.init(rawValue:)) else {
+                        throw error(v, "\(p): expected one of info, warning, critical")
+                    }
+                    sink.minSeverity = sev
+                case "detectors":
+                    guard case .sequence(let seq) = v else { throw error(v, "\(p): expected a list of detectors") }
+                    for d in seq {
+                        guard let kind = d.string.flatMap(DetectorKind.init(rawValue:)) else {
+                            throw error(d, "\(p): '\(d.string ?? "?")' is not one of \(DetectorKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                        }
+                        sink.detectors.insert(kind)
+                    }
+                case "batch": sink.batch = try integer(v, p, min: 1, max: 10_000)
+                case "signing_secret": sink.signingSecret = SecretReference(try text(v, p))
+                case "resend": sink.resendSeconds = try duration(v, p, min: 1)
+                case "generator_url": sink.generatorURL = try text(v, p)
+                case "ca_file": sink.caFile = try text(v, p)
+                case "client_certificate": sink.clientCertificate = try text(v, p)
+                case "client_key": sink.clientKey = try text(v, p)
+                default: break
+                }
+            }
+            if kind.isNetwork && sink.url == nil { throw error(item, "\(path): a \(kind.rawValue) sink needs a url") }
+            if kind == .file && sink.path == nil { throw error(item, "\(path): a file sink needs a path") }
+            if sink.batch != nil && kind != .webhook { throw error(item, "\(path).batch: only webhook sinks batch") }
+            if (sink.clientCertificate == nil) != (sink.clientKey == nil) {
+                throw error(item, "\(path): client_certificate and client_key go together")
+            }
+            if let url = sink.url, !url.text.hasPrefix("env:") && !url.text.hasPrefix("file:") {
+                guard let u = URL(string: url.text), let scheme = u.scheme, ["http", "https"].contains(scheme), u.host != nil else {
+                    throw error(item, "\(path).url: not an http or https URL")
+                }
+            }
+            guard !result.contains(where: { $0.name == sink.name }) else { throw error(item, "\(path).name: '\(sink.name)' is used twice") }
+            result.append(sink)
+        }
+        return result
+    }
+
+    private func delivery(_ node: Node) throws -> DeliverySettings {
+        var d = DeliverySettings()
+        for (k, v) in try mapping(node, "delivery", allowed: ["connect_timeout", "timeout", "initial_backoff", "max_backoff", "outbox_limit"]) {
+            let p = "delivery.\(k)"
+            switch k {
+            case "connect_timeout": d.connectTimeoutSeconds = Double(try duration(v, p, min: 1))
+            case "timeout": d.timeoutSeconds = Double(try duration(v, p, min: 1))
+            case "initial_backoff": d.initialBackoffSeconds = Double(try duration(v, p, min: 1))
+            case "max_backoff": d.maxBackoffSeconds = Double(try duration(v, p, min: 1))
+            case "outbox_limit": d.outboxLimit = try integer(v, p, min: 1)
+            default: break
+            }
+        }
+        return d
+    }
+
+    private func text(_ node: Node, _ path: String) throws -> String {
+        guard case .scalar = node, let t = node.string, !t.isEmpty else { throw error(node, "\(path): expected text") }
+        return t
     }
 
     // MARK: Sections
@@ -247,7 +344,8 @@ public struct ConfigFile: Sendable {
         return Int(seconds / 60)
     }
 
-    static func parseDuration(_ text: String) -> Int64? {
+    /// Seconds in `90s`, `15m`, `6h`, `7d`, `2w`, or a plain number of seconds.
+    public static func parseDuration(_ text: String) -> Int64? {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard let last = t.last else { return nil }
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]

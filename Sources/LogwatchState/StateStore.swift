@@ -49,7 +49,7 @@ public struct StoredAlert: Sendable, Equatable {
 /// One process at a time: the directory is locked while a store is open. Writes that must go
 /// together (file offsets and the engine state they match) are one transaction, committed
 /// with `synchronous = FULL`, so a crash or a power cut leaves the last checkpoint whole.
-public final class StateStore {
+public final class StateStore: @unchecked Sendable {
     public let directory: String
     public let databasePath: String
     private let queue: DatabaseQueue
@@ -68,7 +68,6 @@ public final class StateStore {
     public init(directory: String, reset: Bool = false) throws(StateError) {
         self.directory = directory
         databasePath = directory + "/state.sqlite"
-        readOnly = false
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
@@ -130,7 +129,6 @@ public final class StateStore {
     public init(readingFrom directory: String) throws(StateError) {
         self.directory = directory
         databasePath = directory + "/state.sqlite"
-        readOnly = true
         lockDescriptor = -1
         var config = Configuration()
         config.readonly = true
@@ -151,7 +149,6 @@ public final class StateStore {
         }
     }
 
-    private let readOnly: Bool
 
     deinit {
         if lockDescriptor >= 0 { close(lockDescriptor) }
@@ -202,6 +199,39 @@ public final class StateStore {
                 CREATE INDEX alert_decided ON alert (decided_at);
                 """)
         }
+        m.registerMigration("v2-outbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE outbox (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sink TEXT NOT NULL,
+                    delivery_key TEXT NOT NULL,
+                    incident_id TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    enqueued_at INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    UNIQUE (sink, delivery_key)
+                );
+                CREATE INDEX outbox_sink ON outbox (sink, seq);
+                CREATE TABLE dead_letter (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sink TEXT NOT NULL,
+                    delivery_key TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    response TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    failed_at INTEGER NOT NULL
+                );
+                CREATE TABLE alertmanager_active (
+                    sink TEXT NOT NULL,
+                    incident_id TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    PRIMARY KEY (sink, incident_id)
+                );
+                """)
+        }
         return m
     }
 
@@ -213,7 +243,7 @@ public final class StateStore {
         }
     }
 
-    private static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     // MARK: Files and engine
 
@@ -285,20 +315,127 @@ public final class StateStore {
 
     // MARK: Alerts
 
-    /// Records alerts in the history, in one transaction. Returns, per alert, whether it is
-    /// new: an alert seen before (the same incident, status and decision time, re-derived
-    /// from lines read again after a crash) is not recorded twice and must not be sent again.
-    public func record(_ alerts: [StoredAlert]) throws(StateError) -> [Bool] {
-        guard !alerts.isEmpty else { return [] }
+    /// Records alerts in the history and queues their deliveries, in one transaction, so an
+    /// alert is durable in the outbox before any attempt to send it. Returns, per alert,
+    /// whether it is new: an alert seen before (the same incident, status and decision time,
+    /// re-derived from lines read again after a crash) is not recorded or queued twice. Past
+    /// `outboxLimit` undelivered alerts, the oldest are dropped; `dropped` counts them.
+    public func record(_ alerts: [StoredAlert], deliveries: [[OutboxItem]] = [], outboxLimit: Int = 100_000) throws(StateError) -> (fresh: [Bool], dropped: Int) {
+        guard !alerts.isEmpty else { return ([], 0) }
         return try run("recording alerts") {
             try queue.write { db in
-                try alerts.map { a in
+                var queued = false
+                let fresh = try alerts.indices.map { i -> Bool in
+                    let a = alerts[i]
                     try db.execute(sql: """
                         INSERT OR IGNORE INTO alert (incident_id, status, decided_at, detector, severity, alert_key, message, json, recorded_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, arguments: [a.id, a.status, a.decidedAt, a.detector, a.severity, a.key, a.message, a.json, a.recordedAt])
-                    return db.changesCount == 1
+                    guard db.changesCount == 1 else { return false }
+                    for item in i < deliveries.count ? deliveries[i] : [] {
+                        try db.execute(sql: """
+                            INSERT OR IGNORE INTO outbox (sink, delivery_key, incident_id, body, enqueued_at) VALUES (?, ?, ?, ?, ?)
+                            """, arguments: [item.sink, item.key, item.incident, item.body, a.recordedAt])
+                        queued = true
+                        switch item.active {
+                        case .none: break
+                        case .firing(let body):
+                            try db.execute(sql: "INSERT OR REPLACE INTO alertmanager_active (sink, incident_id, body) VALUES (?, ?, ?)",
+                                           arguments: [item.sink, item.incident, body])
+                        case .resolved:
+                            try db.execute(sql: "DELETE FROM alertmanager_active WHERE sink = ? AND incident_id = ?", arguments: [item.sink, item.incident])
+                        }
+                    }
+                    return true
                 }
+                var dropped = 0
+                if queued {
+                    let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
+                    if count > outboxLimit {
+                        dropped = count - outboxLimit
+                        try db.execute(sql: "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT ?)", arguments: [dropped])
+                    }
+                }
+                return (fresh, dropped)
+            }
+        }
+    }
+
+    // MARK: Outbox
+
+    /// The first `limit` undelivered alerts of a sink, oldest first.
+    public func outboxHead(sink: String, limit: Int) throws(StateError) -> [OutboxRow] {
+        try run("reading the outbox") {
+            try queue.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT seq, sink, delivery_key, incident_id, body, enqueued_at, attempts, next_attempt_at, last_error
+                    FROM outbox WHERE sink = ? ORDER BY seq LIMIT ?
+                    """, arguments: [sink, limit]).map(OutboxRow.init)
+            }
+        }
+    }
+
+    public func markDelivered(_ seqs: [Int64]) throws(StateError) {
+        try run("updating the outbox") {
+            try queue.write { db in
+                for seq in seqs { try db.execute(sql: "DELETE FROM outbox WHERE seq = ?", arguments: [seq]) }
+            }
+        }
+    }
+
+    public func markRetry(_ seqs: [Int64], nextAttemptAt: Int64, error: String) throws(StateError) {
+        try run("updating the outbox") {
+            try queue.write { db in
+                for seq in seqs {
+                    try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq = ?",
+                                   arguments: [nextAttemptAt, error, seq])
+                }
+            }
+        }
+    }
+
+    /// Moves rows the receiver refused for good to the dead letters.
+    public func deadLetter(_ rows: [OutboxRow], status: Int, response: String) throws(StateError) {
+        let now = Self.nowMs()
+        try run("updating the outbox") {
+            try queue.write { db in
+                for r in rows {
+                    try db.execute(sql: """
+                        INSERT INTO dead_letter (sink, delivery_key, body, status, response, attempts, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [r.sink, r.key, r.body, status, response, r.attempts + 1, now])
+                    try db.execute(sql: "DELETE FROM outbox WHERE seq = ?", arguments: [r.seq])
+                }
+            }
+        }
+    }
+
+    public func outboxCount(sink: String? = nil) throws(StateError) -> Int {
+        try run("reading the outbox") {
+            try queue.read { db in
+                if let sink { return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE sink = ?", arguments: [sink]) ?? 0 }
+                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
+            }
+        }
+    }
+
+    /// The Alertmanager alerts still firing for a sink (sent again every `resend`).
+    public func activeAlertmanagerAlerts(sink: String) throws(StateError) -> [String] {
+        try run("reading firing alerts") {
+            try queue.read { db in try String.fetchAll(db, sql: "SELECT body FROM alertmanager_active WHERE sink = ? ORDER BY incident_id", arguments: [sink]) }
+        }
+    }
+
+    /// Every undelivered alert (`logwatch alerts --undelivered`).
+    public func undelivered() throws(StateError) -> (pending: [OutboxRow], dead: [DeadLetter]) {
+        try run("reading the outbox") {
+            try queue.read { db in
+                let pending = try Row.fetchAll(db, sql: """
+                    SELECT seq, sink, delivery_key, incident_id, body, enqueued_at, attempts, next_attempt_at, last_error FROM outbox ORDER BY seq
+                    """).map(OutboxRow.init)
+                let dead = try Row.fetchAll(db, sql: "SELECT sink, delivery_key, body, status, response, attempts, failed_at FROM dead_letter ORDER BY seq").map { row in
+                    DeadLetter(sink: row[0], key: row[1], body: row[2], status: row[3], response: row[4], attempts: row[5], failedAt: row[6])
+                }
+                return (pending, dead)
             }
         }
     }
@@ -321,4 +458,66 @@ public final class StateStore {
             }
         }
     }
+}
+
+/// A delivery queued with an alert.
+public struct OutboxItem: Sendable, Equatable {
+    public enum ActiveChange: Sendable, Equatable {
+        case none
+        /// An Alertmanager alert now firing: sent again every `resend` until resolved.
+        case firing(String)
+        case resolved
+    }
+
+    public var sink: String
+    /// Unique per alert: the Idempotency-Key.
+    public var key: String
+    public var incident: String
+    /// The request body, or this alert's element of it (batches and Alertmanager arrays).
+    public var body: String
+    public var active: ActiveChange
+
+    public init(sink: String, key: String, incident: String, body: String, active: ActiveChange = .none) {
+        self.sink = sink
+        self.key = key
+        self.incident = incident
+        self.body = body
+        self.active = active
+    }
+}
+
+/// An alert waiting in the outbox.
+public struct OutboxRow: Sendable, Equatable {
+    public var seq: Int64
+    public var sink: String
+    public var key: String
+    public var incident: String
+    public var body: String
+    public var enqueuedAt: Int64
+    public var attempts: Int
+    /// Wall-clock milliseconds before which it is not tried again.
+    public var nextAttemptAt: Int64
+    public var lastError: String?
+
+    public init(seq: Int64, sink: String, key: String, incident: String, body: String, enqueuedAt: Int64 = 0,
+                attempts: Int = 0, nextAttemptAt: Int64 = 0, lastError: String? = nil) {
+        self.seq = seq; self.sink = sink; self.key = key; self.incident = incident; self.body = body
+        self.enqueuedAt = enqueuedAt; self.attempts = attempts; self.nextAttemptAt = nextAttemptAt; self.lastError = lastError
+    }
+
+    init(_ row: Row) {
+        seq = row[0]; sink = row[1]; key = row[2]; incident = row[3]; body = row[4]
+        enqueuedAt = row[5]; attempts = row[6]; nextAttemptAt = row[7]; lastError = row[8]
+    }
+}
+
+/// An alert a receiver refused for good.
+public struct DeadLetter: Sendable, Equatable {
+    public var sink: String
+    public var key: String
+    public var body: String
+    public var status: Int
+    public var response: String
+    public var attempts: Int
+    public var failedAt: Int64
 }

@@ -2,6 +2,7 @@ import AnomalyEngine
 import ArgumentParser
 import Foundation
 import LogIngest
+import LogwatchConfig
 import LogwatchState
 
 /// `logwatch alerts`: the alert history kept in the state directory.
@@ -25,6 +26,9 @@ struct Alerts: ParsableCommand {
     @Option(help: "json (the alerts as they were emitted, one per line) or text.")
     var output: AlertFormat = .text
 
+    @Flag(help: "List the alerts not delivered to network sinks: waiting in the outbox (with their last error) and refused by the receiver.")
+    var undelivered = false
+
     func validate() throws {
         if let since, Self.parseSince(since, now: 0) == nil {
             throw ValidationError("--since '\(since)': not a duration like 30m, 24h or 7d, nor a time like 2025-11-28T09:00:00Z")
@@ -38,8 +42,7 @@ struct Alerts: ParsableCommand {
 
     /// Milliseconds since the epoch for "30m"-style durations (back from `now`) or a time.
     static func parseSince(_ text: String, now: Int64) -> Int64? {
-        let units: [Character: Int64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 7 * 86_400_000]
-        if let unit = text.last.flatMap({ units[$0] }), let n = Int64(text.dropLast()), n >= 0 { return now - n * unit }
+        if text.last?.isLetter == true, let seconds = ConfigFile.parseDuration(text) { return now - seconds * 1000 }
         return parseUserTimestamp(text)
     }
 
@@ -49,6 +52,7 @@ struct Alerts: ParsableCommand {
             printError("logwatch: no state in \(directory) (logwatch tail, or scan --state-dir, creates it)")
             throw ExitCode(2)
         }
+        if undelivered { return try listUndelivered(directory) }
         let rows: [StoredAlert]
         do {
             let store = try StateStore(readingFrom: directory)
@@ -71,5 +75,26 @@ struct Alerts: ParsableCommand {
         }
         out.flush()
         printError("\(rows.count) alert\(rows.count == 1 ? "" : "s") from \(directory)")
+    }
+
+    private func listUndelivered(_ directory: String) throws {
+        let pending: [OutboxRow], dead: [DeadLetter]
+        do {
+            (pending, dead) = try StateStore(readingFrom: directory).undelivered()
+        } catch {
+            printError("logwatch: \(error)")
+            throw ExitCode(2)
+        }
+        func when(_ ms: Int64) -> String { String(EventTime.rfc3339(ms).prefix(19)).replacingOccurrences(of: "T", with: " ") }
+        let out = OutputStream(fd: 1)
+        for p in pending {
+            let next = p.attempts == 0 ? "not tried yet" : "\(p.attempts) attempt\(p.attempts == 1 ? "" : "s"), last: \(p.lastError ?? "?"), next at \(when(p.nextAttemptAt))"
+            out.write("WAITING  \(p.sink)  \(p.key)  queued \(when(p.enqueuedAt))  \(TextSafety.escape(next))\n")
+        }
+        for d in dead {
+            out.write("REFUSED  \(d.sink)  \(d.key)  at \(when(d.failedAt))  HTTP \(d.status): \(TextSafety.escape(String(d.response.prefix(200))))\n")
+        }
+        out.flush()
+        printError("\(pending.count) waiting, \(dead.count) refused, in \(directory)")
     }
 }

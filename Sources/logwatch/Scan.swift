@@ -41,6 +41,11 @@ struct Scan: ParsableCommand {
 
     @OptionGroup var state: StateOptions
 
+    @OptionGroup var sinkOptions: SinkOptions
+
+    @Option(help: ArgumentHelp("With network sinks: how long to wait at the end for alerts to be delivered (90s, 5m); what is left stays in the outbox for the next run.", valueName: "duration"))
+    var deliveryTimeout: String = "5m"
+
     @Option(help: "Threads: 1 reads, parses and detects on one; 2 or more read and parse on a thread of their own, overlapping with detection.")
     var jobs: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)
 
@@ -49,19 +54,24 @@ struct Scan: ParsableCommand {
         if let since, parseUserTimestamp(since) == nil { throw ValidationError("--since '\(since)': not a time like 2025-11-28 or 2025-11-28T09:00:00Z") }
         if let until, parseUserTimestamp(until) == nil { throw ValidationError("--until '\(until)': not a time like 2025-11-28 or 2025-11-28T09:00:00Z") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard ConfigFile.parseDuration(deliveryTimeout) != nil else {
+            throw ValidationError("--delivery-timeout '\(deliveryTimeout)': expected a duration such as 90s or 5m")
+        }
         if state.resetState && state.stateDir == nil { throw ValidationError("--reset-state needs --state-dir (scan keeps no state unless told where)") }
     }
 
     func run() throws {
-        var engineConfig = EngineConfiguration()
+        var fullConfig = LogwatchConfiguration()
         if let config {
             do {
-                engineConfig = try ConfigFile.load(path: config)
+                fullConfig = try ConfigFile.load(path: config)
             } catch {
                 printError("logwatch: \(error)")
                 throw ExitCode(2)
             }
         }
+        let engineConfig = fullConfig.engine
+        let specs = sinkOptions.specs(fullConfig)
         let options = try input.ingestOptions()
         let zone = options.naiveZone
         let window = (since.flatMap { parseUserTimestamp($0, zone: zone) } ?? Int64.min, until.flatMap { parseUserTimestamp($0, zone: zone) } ?? Int64.max)
@@ -71,10 +81,12 @@ struct Scan: ParsableCommand {
         let engine: Engine
         let names: InputNames
         var indices: [Int32]?
-        if state.stateDir != nil {
-            let (s, e) = try state.open(configuration: engineConfig)
-            store = s
-            engine = e
+        if state.stateDir != nil || specs.contains(where: { $0.kind.isNetwork }) {
+            // Network sinks need the outbox, which lives in the state store.
+            store = try state.openStore()
+        }
+        if let s = store, state.stateDir != nil {
+            engine = try state.restoreEngine(from: s, configuration: engineConfig)
             do {
                 indices = try files.map { try s.inputIndex(for: $0) }
                 names = InputNames(try s.inputNames())
@@ -87,8 +99,15 @@ struct Scan: ParsableCommand {
             names = InputNames(files)
         }
         let eventsBefore = engine.stats.events
-        let out = OutputStream(fd: 1)
-        let emitter = AlertEmitter(writer: AlertWriter(format: output, inputs: names), out: out, store: store, flushEachBatch: false)
+        let sinks: AlertSinks
+        do {
+            sinks = try AlertSinks(specs: specs, output: output, names: names, store: store, delivery: fullConfig.delivery, caFile: sinkOptions.caFile)
+        } catch {
+            printError("logwatch: \(error)")
+            throw ExitCode(2)
+        }
+        sinks.deliverer?.start()
+        let emitter = AlertEmitter(sinks: sinks, names: names, store: store, flushEachBatch: false)
         var outside: Int64 = 0
         var alerts: [Alert] = []
         let merge = MergedInputs(paths: files, indices: indices, options: options)
@@ -106,8 +125,8 @@ struct Scan: ParsableCommand {
         }
         engine.finish(into: &alerts)
         try emit(&alerts, emitter)
-        out.flush()
-        if let store {
+        sinks.flushLocal()
+        if let store, state.stateDir != nil {
             do {
                 try store.checkpoint(files: [], engine: engine.snapshot())
             } catch {
@@ -128,7 +147,17 @@ struct Scan: ParsableCommand {
             let n = emitter.suppressed
             printError("  \(n) alert\(n == 1 ? "" : "s") already in the state's history \(n == 1 ? "was" : "were") not printed again")
         }
-        if let store { printError("  state saved in \(store.directory)") }
+        if let store, state.stateDir != nil { printError("  state saved in \(store.directory)") }
+        if let deliverer = sinks.deliverer, let store {
+            let seconds = Double(ConfigFile.parseDuration(deliveryTimeout) ?? 300)
+            let left = deliverer.drain(timeout: seconds)
+            deliverer.stop()
+            let c = deliverer.counts
+            printError("  delivery: \(c.delivered) delivered, \(c.retried) retried attempts, \(c.dead) refused (logwatch alerts --undelivered)")
+            if left > 0 {
+                printError("  \(left) alert\(left == 1 ? "" : "s") not delivered within --delivery-timeout \(deliveryTimeout): kept in the outbox in \(store.directory), sent by the next scan or tail")
+            }
+        }
         if merge.failed { throw ExitCode(2) }
         if failOnAlert && emitter.tally.firing > 0 { throw ExitCode(1) }
     }

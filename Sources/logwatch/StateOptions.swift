@@ -13,16 +13,18 @@ struct StateOptions: ParsableArguments {
 
     var directory: String { stateDir ?? StateStore.defaultDirectory() }
 
-    /// Opens the store and an engine holding its saved state. Errors are reported and end
-    /// the command with status 2.
-    func open(configuration: EngineConfiguration) throws -> (StateStore, Engine) {
-        let store: StateStore
+    /// Opens the store. Errors are reported and end the command with status 2.
+    func openStore() throws -> StateStore {
         do {
-            store = try StateStore(directory: directory, reset: resetState)
+            return try StateStore(directory: directory, reset: resetState)
         } catch {
             printError("logwatch: \(error)")
             throw ExitCode(2)
         }
+    }
+
+    /// An engine holding the store's saved state.
+    func restoreEngine(from store: StateStore, configuration: EngineConfiguration) throws -> Engine {
         let engine = Engine(configuration: configuration)
         do {
             if let saved = try store.engineSnapshot() {
@@ -35,24 +37,26 @@ struct StateOptions: ParsableArguments {
             printError("logwatch: \(error)")
             throw ExitCode(2)
         }
-        return (store, engine)
+        return engine
     }
 }
 
-/// Hands alerts to the output; with a state store, records each in the history first and
-/// drops the ones recorded before (re-derived from lines read again after a crash).
+/// Hands alerts to the sinks. With a state store, each alert is first recorded in the history
+/// and queued for the network sinks in one transaction, and the ones recorded before
+/// (re-derived from lines read again after a crash) are dropped.
 final class AlertEmitter {
-    let writer: AlertWriter
-    let out: OutputStream
+    let sinks: AlertSinks
+    let names: InputNames
     let store: StateStore?
     /// Flush after every batch (live mode: alerts are wanted now, not when a buffer fills).
     let flushEachBatch: Bool
     private(set) var tally = AlertTally()
     private(set) var suppressed = 0
+    private(set) var dropped = 0
 
-    init(writer: AlertWriter, out: OutputStream, store: StateStore?, flushEachBatch: Bool) {
-        self.writer = writer
-        self.out = out
+    init(sinks: AlertSinks, names: InputNames, store: StateStore?, flushEachBatch: Bool) {
+        self.sinks = sinks
+        self.names = names
         self.store = store
         self.flushEachBatch = flushEachBatch
     }
@@ -63,23 +67,29 @@ final class AlertEmitter {
         var fresh = [Bool](repeating: true, count: alerts.count)
         if let store {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
+            var deliveries: [[OutboxItem]] = []
             let records = alerts.map { a in
-                var json: [UInt8] = []
-                AlertWriter.json(a, inputs: writer.inputs, to: &json)
+                var bytes: [UInt8] = []
+                AlertWriter.json(a, inputs: names, to: &bytes)
+                let json = String(decoding: bytes, as: UTF8.self)
+                deliveries.append(sinks.deliveries(for: a, json: json))
                 return StoredAlert(id: a.id, status: a.isReminder ? "reminder" : a.status.rawValue, decidedAt: a.decidedAt,
                                    detector: a.detector.rawValue, severity: a.severity.rawValue, key: a.key.canonical,
-                                   message: a.message, json: String(decoding: json, as: UTF8.self), recordedAt: now)
+                                   message: a.message, json: json, recordedAt: now)
             }
-            fresh = try store.record(records)
+            let result = try store.record(records, deliveries: deliveries, outboxLimit: sinks.outboxLimit)
+            fresh = result.fresh
+            if result.dropped > 0 {
+                dropped += result.dropped
+                printError("logwatch: the outbox is full (\(sinks.outboxLimit) undelivered alerts): dropped the \(result.dropped) oldest")
+            }
+            if deliveries.contains(where: { !$0.isEmpty }) { sinks.deliverer?.wake() }
         }
         for (a, isNew) in zip(alerts, fresh) {
-            if isNew {
-                writer.write(a, to: out)
-                tally.add(a)
-            } else {
-                suppressed += 1
-            }
+            guard isNew else { suppressed += 1; continue }
+            tally.add(a)
+            for l in sinks.local where l.spec.accepts(a.severity, a.detector) { l.writer.write(a, to: l.out) }
         }
-        if flushEachBatch { out.flush() }
+        if flushEachBatch { sinks.flushLocal() }
     }
 }

@@ -32,6 +32,8 @@ struct Tail: ParsableCommand {
 
     @OptionGroup var state: StateOptions
 
+    @OptionGroup var sinkOptions: SinkOptions
+
     @Option(help: "Alert output: json (one object per line) or text (for people).")
     var output: AlertFormat = .json
 
@@ -50,21 +52,23 @@ struct Tail: ParsableCommand {
         guard checkpointInterval >= 0 else { throw ValidationError("--checkpoint-interval cannot be negative") }
     }
 
-    private func loadConfiguration() throws -> EngineConfiguration {
-        guard let config else { return EngineConfiguration() }
+    private func loadConfiguration() throws -> LogwatchConfiguration {
+        guard let config else { return LogwatchConfiguration() }
         return try ConfigFile.load(path: config)
     }
 
     func run() throws {
-        var engineConfig: EngineConfiguration
+        let fullConfig: LogwatchConfiguration
         do {
-            engineConfig = try loadConfiguration()
+            fullConfig = try loadConfiguration()
         } catch {
             printError("logwatch: \(error)")
             throw ExitCode(2)
         }
+        var engineConfig = fullConfig.engine
         let options = try input.ingestOptions()
-        var (store, engine) = try state.open(configuration: engineConfig)
+        let store = try state.openStore()
+        var engine = try state.restoreEngine(from: store, configuration: engineConfig)
         let eventsBefore = engine.stats.events
         let lateBefore = engine.stats.late
         let names: InputNames
@@ -107,8 +111,17 @@ struct Tail: ParsableCommand {
         for dir in watcher.unwatched { printError("logwatch: \(dir): no change notifications; polling every \(pollInterval) s") }
         let signals = SignalPipe.install([SIGTERM, SIGINT, SIGHUP])
 
-        let out = OutputStream(fd: 1)
-        let emitter = AlertEmitter(writer: AlertWriter(format: output, inputs: names), out: out, store: store, flushEachBatch: true)
+        let sinks: AlertSinks
+        do {
+            sinks = try AlertSinks(specs: sinkOptions.specs(fullConfig), output: output, names: names, store: store,
+                                   delivery: fullConfig.delivery, caFile: sinkOptions.caFile)
+        } catch {
+            printError("logwatch: \(error)")
+            throw ExitCode(2)
+        }
+        // Alerts left undelivered by an earlier run go first.
+        sinks.deliverer?.start()
+        let emitter = AlertEmitter(sinks: sinks, names: names, store: store, flushEachBatch: true)
         var alerts: [Alert] = []
         // Event time moves with the wall clock while the logs are quiet, from the newest event.
         var anchor = (eventTime: engine.newestTime, wall: monotonicSeconds())
@@ -120,7 +133,8 @@ struct Tail: ParsableCommand {
         let budget = 20_000
 
         func fail(_ error: StateError) throws -> Never {
-            out.flush()
+            sinks.flushLocal()
+            sinks.deliverer?.stop()
             printError("logwatch: \(error)")
             throw ExitCode(2)
         }
@@ -197,13 +211,19 @@ struct Tail: ParsableCommand {
             }
         }
         try saveCheckpoint()
-        out.flush()
+        sinks.flushLocal()
+        sinks.deliverer?.stop(grace: 1)
         let stats = engine.stats
         printError("  engine: \(group(stats.events - eventsBefore)) events judged this run (\(group(stats.events)) in all), \(group(stats.late - lateBefore)) late")
         printError("  " + emitter.tally.line)
         if emitter.suppressed > 0 {
             let n = emitter.suppressed
             printError("  \(n) alert\(n == 1 ? "" : "s") re-derived after a restart \(n == 1 ? "was" : "were") already sent, and not sent again")
+        }
+        if let deliverer = sinks.deliverer {
+            let c = deliverer.counts
+            let left = (try? store.outboxCount()) ?? 0
+            printError("  delivery: \(c.delivered) delivered, \(c.retried) retried attempts, \(c.dead) refused; \(left) in the outbox for the next run")
         }
         printError("  state saved in \(store.directory)")
     }
@@ -212,7 +232,7 @@ struct Tail: ParsableCommand {
     private func reload(_ engine: inout Engine, _ current: inout EngineConfiguration) {
         let fresh: EngineConfiguration
         do {
-            fresh = try loadConfiguration()
+            fresh = try loadConfiguration().engine
         } catch {
             printError("logwatch: reload: \(error); keeping the configuration in force")
             return
@@ -226,6 +246,6 @@ struct Tail: ParsableCommand {
         }
         engine = next
         current = fresh
-        printError("logwatch: reload: configuration \(config ?? "(defaults)") in force")
+        printError("logwatch: reload: configuration \(config ?? "(defaults)") in force (changes to sinks take effect at the next start)")
     }
 }

@@ -15,10 +15,13 @@ enum CLI {
         return exe.deletingLastPathComponent().appendingPathComponent("logwatch")
     }
 
-    static func run(_ arguments: [String], stdin: Data? = nil, cwd: URL? = nil) throws -> Result {
+    static func run(_ arguments: [String], stdin: Data? = nil, cwd: URL? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         if let cwd { process.currentDirectoryURL = cwd }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

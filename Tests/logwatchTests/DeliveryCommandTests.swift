@@ -1,0 +1,282 @@
+import Foundation
+import Testing
+
+/// Alert delivery against a real HTTP server on loopback (`receiver.py`).
+@Suite(.serialized) struct DeliveryCommandTests {
+    typealias L = AccessLog
+
+    static var samples: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("samples") }
+
+    static func sampleInputs() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: samples.path)
+            .filter { $0.hasSuffix(".zst") || $0.hasSuffix(".gz") }.sorted().map { samples.appendingPathComponent($0).path }
+    }
+
+    /// A brute force from one address: one alert.
+    static func burstLog(_ dir: URL, ip: String = "192.0.2.77", name: String = "app.log") -> URL {
+        let url = dir.appendingPathComponent(name)
+        L.append((0..<24).map { L.line(Double($0), ip: ip, user: "svc_b", status: 401) }.joined(), to: url)
+        return url
+    }
+
+    func config(_ dir: URL, _ text: String) throws -> String {
+        let path = dir.appendingPathComponent("sinks.yml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static let fastDelivery = """
+        delivery:
+          initial_backoff: 1s
+          max_backoff: 4s
+          timeout: 2s
+        """
+
+    @Test func everyAlertArrivesOnceSignedAndInEachSinksFormat() throws {
+        let dir = CLI.temporaryDirectory()
+        let receiver = try TestReceiver(in: dir, secret: "test-signing-secret")
+        // The sample configuration of the README, with its references pointed at the receiver.
+        let secretFile = dir.appendingPathComponent("secret")
+        try "test-signing-secret\n".write(to: secretFile, atomically: true, encoding: .utf8)
+        var text = try String(contentsOf: Self.samples.appendingPathComponent("sinks.yml"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "env:LOGWATCH_SIGNING_SECRET", with: "file:\(secretFile.path)")
+            .replacingOccurrences(of: "/tmp/logwatch-alerts.jsonl", with: dir.appendingPathComponent("alerts.jsonl").path)
+        let cfg = try config(dir, text + "\n" + (try String(contentsOf: Self.samples.appendingPathComponent("logwatch.yml"), encoding: .utf8))
+            .replacingOccurrences(of: "\nsinks:", with: "\n#"))
+        let env = [
+            "LOGWATCH_WEBHOOK_URL": receiver.url + "/hook?token=do-not-print",
+            "LOGWATCH_WEBHOOK_AUTH": "Bearer abc123",
+            "LOGWATCH_SLACK_URL": receiver.url + "/services/T0000AAAA/B0000BBBB/XXXXXXXXXXXXXXXXXXXXXXXX",
+            "LOGWATCH_ALERTMANAGER_URL": receiver.url,
+        ]
+        let r = try CLI.run(["scan", "--config", cfg, "--state-dir", dir.appendingPathComponent("state").path] + (try Self.sampleInputs()), cwd: dir, environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("delivery: "), "\(r.stderr)")
+        #expect(!r.stderr.contains("do-not-print") && !r.stderr.contains("XXXXXXXX"))
+        // The file sink has every alert: 8 incidents and their resolutions.
+        let emitted = LiveTail.read(dir.appendingPathComponent("alerts.jsonl")).split(separator: "\n").map(String.init)
+        #expect(emitted.count == 16)
+        let emittedKeys = emitted.compactMap { line -> String? in
+            guard let o = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else { return nil }
+            return "\(o["id"]!)/\(o["status"]!)"
+        }
+
+        // Webhook: JSON arrays of alert objects, each alert once, all signed, with the header.
+        let hooks = receiver.requests(to: "/hook?token=do-not-print")
+        #expect(!hooks.isEmpty)
+        let delivered = hooks.flatMap { ($0.bodyJSON as? [[String: Any]]) ?? [] }
+        #expect(delivered.map { "\($0["id"]!)/\($0["status"]!)" } == emittedKeys, "in the order emitted, each once")
+        for h in hooks {
+            #expect(h["signature_valid"] as? Bool == true)
+            #expect(h.header("Authorization") == "Bearer abc123")
+            #expect(h.header("Content-Type") == "application/json")
+            #expect(h.header("Idempotency-Key")?.isEmpty == false)
+        }
+        #expect(Set(delivered.map { $0["message"] as? String ?? "" }).count == 16)
+        for a in delivered {
+            for key in ["id", "detector", "scope", "key", "severity", "status", "window", "observed", "baseline", "threshold", "score", "message", "evidence"] {
+                #expect(a[key] != nil, "webhook alert lacks \(key)")
+            }
+        }
+
+        // Slack: one message per alert of the two detectors it takes, text and blocks.
+        let slack = receiver.requests(to: "/services/T0000AAAA/B0000BBBB/XXXXXXXXXXXXXXXXXXXXXXXX")
+        let wanted = emitted.filter { !$0.contains(#""detector":"volume_surge""#) }.count
+        #expect(slack.count == wanted)
+        #expect(Set(slack.compactMap { $0.header("Idempotency-Key") }).count == wanted)
+        for m in slack {
+            let o = m.bodyJSON as? [String: Any]
+            #expect((o?["text"] as? String)?.hasPrefix("[") == true)
+            let blocks = o?["blocks"] as? [[String: Any]]
+            #expect(blocks?.count == 2)
+            #expect(blocks?.first?["type"] as? String == "section")
+            #expect(((blocks?.last?["fields"]) as? [[String: Any]])?.count == 4)
+            #expect(m["signature_valid"] is NSNull, "this sink has no secret: no signature")
+        }
+
+        // Alertmanager: valid postableAlerts, the labels asked for, firing then resolved.
+        let am = receiver.requests(to: "/api/v2/alerts")
+        #expect(!am.isEmpty)
+        var firing = 0, resolved = 0
+        for req in am {
+            #expect((req["schema_errors"] as? [Any])?.isEmpty == true, "\(req["schema_errors"] ?? "")")
+            for item in (req.bodyJSON as? [[String: Any]]) ?? [] {
+                let labels = item["labels"] as? [String: String] ?? [:]
+                #expect(["failed_auth_spike", "unexpected_source_ip", "volume_surge"].contains(labels["alertname"] ?? ""))
+                #expect(labels["scope"] != nil && labels["severity"] != nil)
+                #expect(labels["principal"] != nil || labels["source_ip"] != nil || labels["scope"] == "global")
+                let annotations = item["annotations"] as? [String: String] ?? [:]
+                #expect(annotations["summary"] != nil && annotations["description"] != nil)
+                #expect((item["generatorURL"] as? String)?.hasPrefix("https://logwatch.example.internal/incidents/") == true)
+                let ends = ISO8601DateFormatter.lenient.date(from: item["endsAt"] as? String ?? "")
+                #expect(ends != nil)
+                if let ends, ends > Date() { firing += 1 } else { resolved += 1 }
+            }
+        }
+        #expect(firing == 8 && resolved == 8, "firing \(firing), resolved \(resolved)")
+
+        // Nothing left undelivered.
+        let undelivered = try CLI.run(["alerts", "--state-dir", dir.appendingPathComponent("state").path, "--undelivered"], cwd: dir)
+        #expect(undelivered.stderr.contains("0 waiting, 0 refused"), "\(undelivered.stderr)")
+    }
+
+    @Test func aReceiverDownForAWhileLosesNothingAndKeepsTheOrder() throws {
+        let dir = CLI.temporaryDirectory()
+        let receiver = try TestReceiver(in: dir)
+        receiver.stop() // its port is known, nothing listens there now
+        let cfg = try config(dir, """
+            sinks:
+              - kind: file
+                path: \(dir.appendingPathComponent("emitted.jsonl").path)
+              - name: hook
+                kind: webhook
+                url: \(receiver.url)/hook
+            \(Self.fastDelivery)
+            """)
+        let log = dir.appendingPathComponent("app.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let tail = try LiveTail(["--config", cfg, "--state-dir", "state", "app.log"], in: dir)
+        #expect(tail.waitStarted())
+        for (i, ip) in ["192.0.2.1", "192.0.2.2", "192.0.2.3"].enumerated() {
+            L.append((0..<20).map { L.line(Double(i * 100 + $0), ip: ip, user: "svc_b", status: 401) }.joined(), to: log)
+            usleep(200_000)
+        }
+        #expect(tail.wait { tail.stderr.contains("next attempt in") })
+        usleep(2_500_000)
+        try receiver.start()
+        #expect(tail.wait { receiver.requests.count >= 3 })
+        usleep(500_000)
+        #expect(tail.terminate() == 0)
+        let emitted = LiveTail.read(dir.appendingPathComponent("emitted.jsonl")).split(separator: "\n").compactMap {
+            ((try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any])?["id"] as? String
+        }
+        let received = receiver.requests.compactMap { ($0.bodyJSON as? [String: Any])?["id"] as? String }
+        #expect(emitted.count == 3)
+        #expect(received == emitted, "each once, in the order emitted")
+        #expect(tail.stderr.contains("hook (http://127.0.0.1:\(receiver.port)/hook): cannot connect"), "\(tail.stderr)")
+        #expect(tail.stderr.contains("0 in the outbox for the next run"))
+    }
+
+    /// Scan one alert against a receiver answering `modes`; returns the receiver and the run.
+    func scanAgainst(_ modes: String, extraConfig: String = "") throws -> (TestReceiver, CLI.Result, URL) {
+        let dir = CLI.temporaryDirectory()
+        let receiver = try TestReceiver(in: dir, modes: modes)
+        let log = Self.burstLog(dir)
+        let cfg = try config(dir, """
+            sinks:
+              - name: hook
+                kind: webhook
+                url: \(receiver.url)/hook
+            \(Self.fastDelivery)
+            \(extraConfig)
+            """)
+        let r = try CLI.run(["scan", "--config", cfg, "--state-dir", "state", "--delivery-timeout", "30s", log.path], cwd: dir)
+        return (receiver, r, dir)
+    }
+
+    static func times(_ requests: [[String: Any]]) -> [Double] { requests.compactMap { $0["time"] as? Double } }
+
+    @Test func serverErrorsAreRetriedWithGrowingWaits() throws {
+        let (receiver, r, _) = try scanAgainst("500,500,500,accept")
+        #expect(r.status == 0, "\(r.stderr)")
+        let reqs = receiver.requests
+        #expect(reqs.map { $0["status"] as? Int } == [500, 500, 500, 200])
+        #expect(Set(reqs.compactMap { $0.header("Idempotency-Key") }).count == 1, "the same alert each time")
+        let t = Self.times(reqs)
+        let gaps = zip(t.dropFirst(), t).map { $0 - $1 }
+        // Waits of 1, 2 and 4 s, each with jitter in its upper half.
+        #expect(gaps[0] >= 0.45 && gaps[2] >= 1.9 && gaps[2] > gaps[0], "\(gaps)")
+        #expect(r.stderr.contains("1 delivered"))
+    }
+
+    @Test func rateLimitsAreRetriedAfterRetryAfter() throws {
+        let (receiver, r, _) = try scanAgainst("429:3,accept")
+        #expect(r.status == 0, "\(r.stderr)")
+        let t = Self.times(receiver.requests)
+        #expect(receiver.requests.map { $0["status"] as? Int } == [429, 200])
+        #expect(t.count == 2 && t[1] - t[0] >= 2.9, "\(t)")
+    }
+
+    @Test func aReceiverThatHangsIsTimedOutAndRetried() throws {
+        let (receiver, r, _) = try scanAgainst("hang:6,accept")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("timed out"), "\(r.stderr)")
+        // The receiver records the hung request when it finally answers, 6 s after it came.
+        let deadline = Date().addingTimeInterval(10)
+        while receiver.requests.count < 2 && Date() < deadline { usleep(100_000) }
+        let t = Self.times(receiver.requests).sorted()
+        #expect(t.count == 2)
+        // The retry came after the 2 s timeout and a backoff, not after the receiver's 6 s.
+        if t.count == 2 { #expect(t[1] - t[0] >= 2 && t[1] - t[0] < 6, "\(t) \(r.stderr)") }
+    }
+
+    @Test func aBadRequestIsDeadLetteredReportedAndNotRetried() throws {
+        let (receiver, r, dir) = try scanAgainst("400")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(receiver.requests.count == 1)
+        #expect(r.stderr.contains("refused 1 alert with HTTP 400"), "\(r.stderr)")
+        let undelivered = try CLI.run(["alerts", "--state-dir", "state", "--undelivered"], cwd: dir)
+        #expect(undelivered.stdout.contains("REFUSED"), "\(undelivered.stdout)")
+        #expect(undelivered.stdout.contains("HTTP 400"))
+        #expect(undelivered.stdout.contains("unknown field in payload"))
+        #expect(undelivered.stderr.contains("0 waiting, 1 refused"))
+    }
+
+    @Test func undeliveredAlertsSurviveAKillAndGoOutAfterTheRestart() throws {
+        let dir = CLI.temporaryDirectory()
+        let receiver = try TestReceiver(in: dir)
+        receiver.stop()
+        let cfg = try config(dir, """
+            sinks:
+              - name: hook
+                kind: webhook
+                url: \(receiver.url)/hook
+            \(Self.fastDelivery)
+            """)
+        let log = dir.appendingPathComponent("app.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let one = try LiveTail(["--config", cfg, "--state-dir", "state", "app.log"], in: dir)
+        #expect(one.waitStarted())
+        L.append((0..<20).map { L.line(Double($0), ip: "192.0.2.9", user: "svc_b", status: 401) }.joined(), to: log)
+        #expect(one.wait { one.stderr.contains("next attempt in") })
+        one.kill9()
+        let waiting = try CLI.run(["alerts", "--state-dir", "state", "--undelivered"], cwd: dir)
+        #expect(waiting.stdout.contains("WAITING"), "\(waiting.stdout)")
+        try receiver.start()
+        let two = try LiveTail(["--config", cfg, "--state-dir", "state", "app.log"], in: dir, run: 1)
+        #expect(two.wait { receiver.requests.count >= 1 })
+        usleep(500_000)
+        #expect(two.terminate() == 0)
+        #expect(receiver.requests.count == 1)
+        #expect((receiver.requests.first?.bodyJSON as? [String: Any])?["key"] as? [String: String] == ["source_ip": "192.0.2.9"])
+        #expect(two.stderr.contains("1 delivered"), "\(two.stderr)")
+    }
+
+    @Test func secretsAndBadSinksAreClearErrorsThatNamePlacesNotValues() throws {
+        let dir = CLI.temporaryDirectory()
+        let log = Self.burstLog(dir)
+        var cfg = try config(dir, "sinks:\n  - kind: webhook\n    url: env:LOGWATCH_TEST_UNSET_URL\n")
+        var r = try CLI.run(["scan", "--config", cfg, "--state-dir", "state", log.path], cwd: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("sink webhook-1: url env:LOGWATCH_TEST_UNSET_URL: environment variable LOGWATCH_TEST_UNSET_URL is not set"), "\(r.stderr)")
+        cfg = try config(dir, "sinks:\n  - kind: slack\n")
+        r = try CLI.run(["check-config", cfg], cwd: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("sinks.yml:2: sinks[0]: a slack sink needs a url"), "\(r.stderr)")
+        cfg = try config(dir, "sinks:\n  - kind: pager\n    url: http://x\n")
+        r = try CLI.run(["check-config", cfg], cwd: dir)
+        #expect(r.stderr.contains("sinks[0].kind: 'pager' is not one of stdout, file, webhook, slack, alertmanager"), "\(r.stderr)")
+        r = try CLI.run(["scan", "--signing-secret", "hunter2", "--webhook", "http://127.0.0.1:9/x", log.path], cwd: dir)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--signing-secret takes env:NAME or file:PATH"))
+        #expect(!r.stderr.contains("hunter2"))
+    }
+}
+
+extension ISO8601DateFormatter {
+    nonisolated(unsafe) static let lenient: ISO8601DateFormatter = {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
+    }()
+}
