@@ -269,7 +269,17 @@ public final class Deliverer: @unchecked Sendable {
             default: return "HTTP client error (\(e.shortDescription))"
             }
         }
-        if error is NIOSSLError || error is BoringSSLError { return "TLS error (\(error))" }
+        if error is NIOSSLError || error is BoringSSLError {
+            let text = String(describing: error)
+            if text.contains("CERTIFICATE_VERIFY_FAILED") {
+                return "TLS error: the receiver's certificate is not trusted (a private CA needs --ca-file or ca_file)"
+            }
+            // BoringSSL's reason, e.g. SSLV3_ALERT_HANDSHAKE_FAILURE or TLSV13_ALERT_CERTIFICATE_REQUIRED.
+            if let r = text.range(of: "OPENSSL_internal:") {
+                return "TLS error: " + text[r.upperBound...].prefix { $0 != " " && $0 != "]" }
+            }
+            return "TLS error (\(text.prefix(160)))"
+        }
         // NIO's connection errors name the host and port, never the path or query.
         return "cannot connect or send (\(String(describing: error).prefix(200)))"
     }

@@ -252,6 +252,127 @@ import Testing
         #expect(two.stderr.contains("1 delivered"), "\(two.stderr)")
     }
 
+    @Test func alertmanagerHearsFiringAlertsAgainEveryResendAndTheirResolution() throws {
+        let dir = CLI.temporaryDirectory()
+        let receiver = try TestReceiver(in: dir)
+        let cfg = try config(dir, """
+            detectors:
+              failed_auth_spike:
+                resolve_after: 1m
+            sinks:
+              - name: am
+                kind: alertmanager
+                url: \(receiver.url)
+                resend: 1s
+            """)
+        let log = dir.appendingPathComponent("app.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let tail = try LiveTail(["--config", cfg, "--state-dir", "state", "app.log"], in: dir)
+        #expect(tail.waitStarted())
+        L.append((0..<20).map { L.line(Double($0), ip: "192.0.2.44", user: "svc_b", status: 401) }.joined(), to: log)
+        #expect(tail.wait { receiver.requests.count >= 4 })
+        let items = receiver.requests.compactMap { $0.bodyJSON as? [[String: Any]] }
+        #expect(items.allSatisfy { $0.count == 1 && ($0[0]["labels"] as? [String: String])?["source_ip"] == "192.0.2.44" })
+        #expect(receiver.requests.allSatisfy { ($0["schema_errors"] as? [Any])?.isEmpty == true })
+        let t = Self.times(receiver.requests)
+        #expect(zip(t.dropFirst(), t).allSatisfy { $0 - $1 >= 0.8 }, "about one second apart: \(t)")
+        // The incident ends an event-time minute later: its resolution goes out, and resends stop.
+        L.append(L.line(200, ip: "10.0.0.1", user: "svc_a", status: 200) + L.line(300, ip: "10.0.0.1", user: "svc_a", status: 200), to: log)
+        L.append(L.line(1200, ip: "10.0.0.1", user: "svc_a", status: 200), to: log)
+        // A resolution: endsAt not after the moment it was sent (firing ones end 4 resends ahead).
+        #expect(tail.wait {
+            receiver.requests.contains { req in
+                let ends = ((req.bodyJSON as? [[String: Any]])?.first?["endsAt"] as? String).flatMap(ISO8601DateFormatter.lenient.date(from:))
+                return ends.map { $0.timeIntervalSince1970 <= (req["time"] as? Double ?? 0) } == true
+            }
+        })
+        let afterResolution = receiver.requests.count
+        usleep(2_500_000)
+        #expect(receiver.requests.count == afterResolution, "no resend after the resolution")
+        #expect(tail.terminate() == 0)
+    }
+
+    @Test func aFullOutboxDropsTheOldestAndScanStopsWaitingAfterItsTimeout() throws {
+        let dir = CLI.temporaryDirectory()
+        let receiver = try TestReceiver(in: dir)
+        receiver.stop()
+        let log = Self.burstLog(dir, ip: "192.0.2.1")
+        L.append((0..<24).map { L.line(Double(600 + $0), ip: "192.0.2.2", user: "svc_b", status: 401) }.joined(), to: log)
+        let cfg = try config(dir, """
+            sinks:
+              - name: hook
+                kind: webhook
+                url: \(receiver.url)/hook
+            delivery:
+              outbox_limit: 1
+            """)
+        let started = Date()
+        let r = try CLI.run(["scan", "--config", cfg, "--state-dir", "state", "--delivery-timeout", "2s", log.path], cwd: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(r.stderr.contains("the outbox is full (1 undelivered alerts): dropped the 1 oldest"), "\(r.stderr)")
+        #expect(r.stderr.contains("1 alert not delivered within --delivery-timeout 2s: kept in the outbox"), "\(r.stderr)")
+        let waiting = try CLI.run(["alerts", "--state-dir", "state", "--undelivered"], cwd: dir)
+        #expect(waiting.stderr.contains("1 waiting, 0 refused"))
+        #expect(waiting.stdout.contains("WAITING  hook"), "\(waiting.stdout)")
+        // The next run sends what was left.
+        try receiver.start()
+        let next = try CLI.run(["scan", "--config", cfg, "--state-dir", "state", "--delivery-timeout", "20s", "/dev/null"], cwd: dir)
+        #expect(next.status == 0)
+        #expect(receiver.requests.count == 1)
+        #expect((receiver.requests.first?.bodyJSON as? [String: Any])?["key"] as? [String: String] == ["source_ip": "192.0.2.2"])
+    }
+
+    /// A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl.
+    static func certificates(in dir: URL) throws {
+        let script = """
+            set -e
+            openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=logwatch test CA" 2>/dev/null
+            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+            printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext 2>/dev/null
+            openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj "/CN=logwatch client" 2>/dev/null
+            openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 2>/dev/null
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", script]
+        p.currentDirectoryURL = dir
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw SinkTestError("openssl failed") }
+    }
+
+    @Test func httpsVerifiesCertificatesTrustsAPrivateCAAndPresentsAClientCertificate() throws {
+        let dir = CLI.temporaryDirectory()
+        try Self.certificates(in: dir)
+        let p = { (name: String) in dir.appendingPathComponent(name).path }
+        let receiver = try TestReceiver(in: dir, extra: ["--tls-cert", p("server.pem"), "--tls-key", p("server.key"), "--client-ca", p("ca.pem")])
+        let log = Self.burstLog(dir)
+        // Not trusted: the private CA is unknown, so nothing is sent.
+        var r = try CLI.run(["scan", "--state-dir", "s1", "--webhook", receiver.url + "/hook", "--delivery-timeout", "5s", log.path], cwd: dir)
+        #expect(r.stderr.contains("TLS error: the receiver's certificate is not trusted"), "\(r.stderr)")
+        #expect(receiver.requests.isEmpty)
+        // Trusted, but the receiver wants a client certificate.
+        r = try CLI.run(["scan", "--state-dir", "s2", "--webhook", receiver.url + "/hook", "--ca-file", p("ca.pem"), "--delivery-timeout", "5s", log.path], cwd: dir)
+        #expect(r.stderr.contains("TLS error"), "\(r.stderr)")
+        #expect(r.stderr.contains("1 alert not delivered"), "\(r.stderr)")
+        #expect(receiver.requests.isEmpty)
+        // Trusted, with the client certificate: delivered.
+        let cfg = try config(dir, """
+            sinks:
+              - name: mtls
+                kind: webhook
+                url: \(receiver.url)/hook
+                ca_file: \(p("ca.pem"))
+                client_certificate: \(p("client.pem"))
+                client_key: \(p("client.key"))
+            """)
+        r = try CLI.run(["scan", "--config", cfg, "--state-dir", "s3", "--delivery-timeout", "10s", log.path], cwd: dir)
+        #expect(r.stderr.contains("1 delivered"), "\(r.stderr)")
+        #expect(receiver.requests.count == 1)
+    }
+
     @Test func secretsAndBadSinksAreClearErrorsThatNamePlacesNotValues() throws {
         let dir = CLI.temporaryDirectory()
         let log = Self.burstLog(dir)

@@ -10,10 +10,14 @@ final class TestReceiver {
     var logURL: URL { dir.appendingPathComponent("received.jsonl") }
     var modeURL: URL { dir.appendingPathComponent("receiver-mode") }
 
-    init(in dir: URL, port: Int = 0, secret: String? = nil, modes: String = "accept") throws {
+    /// Extra arguments: `--tls-cert`, `--tls-key`, `--client-ca`.
+    let extra: [String]
+
+    init(in dir: URL, port: Int = 0, secret: String? = nil, modes: String = "accept", extra: [String] = []) throws {
         self.dir = dir
         self.port = port
         self.secret = secret
+        self.extra = extra
         setModes(modes)
         try start()
     }
@@ -25,7 +29,7 @@ final class TestReceiver {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("receiver.py")
-        p.arguments = ["python3", script.path, "--port", String(port), "--port-file", portFile.path, "--log", logURL.path, "--mode-file", modeURL.path]
+        p.arguments = ["python3", script.path, "--port", String(port), "--port-file", portFile.path, "--log", logURL.path, "--mode-file", modeURL.path] + extra
         var env = ProcessInfo.processInfo.environment
         if let secret { env["RECEIVER_SECRET"] = secret }
         p.environment = env
@@ -56,7 +60,7 @@ final class TestReceiver {
         try? modes.write(to: modeURL, atomically: true, encoding: .utf8)
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    var url: String { "\(extra.contains("--tls-cert") ? "https" : "http")://127.0.0.1:\(port)" }
 
     /// Every request received so far, as recorded.
     var requests: [[String: Any]] {

@@ -117,8 +117,19 @@ def main():
     p.add_argument("--port-file", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--mode-file", required=True)
+    p.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    p.add_argument("--tls-key")
+    p.add_argument("--client-ca", help="require client certificates signed by this CA (mutual TLS)")
     args = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Receiver)
+    if args.tls_cert:
+        import ssl
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.client_ca:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(args.client_ca)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     server.log_file, server.mode_file = args.log, args.mode_file
     if not os.path.exists(args.mode_file):
