@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds logwatch's libFuzzer targets (AddressSanitizer on) and runs each for SECONDS.
 #
-#   Fuzz/run.sh [SECONDS] [TARGET ...]     # default 600 s each; targets: detect combined json csv w3c zstd gzip config
+#   Fuzz/run.sh [SECONDS] [TARGET ...]     # default 600 s each; targets: detect combined json csv w3c zstd gzip config snapshot
 #   Fuzz/run.sh --build-only               # what CI does
 #
 # Corpora grow in fuzz-out/corpus-TARGET (seeded from samples/); crashes, leaks and timeouts
@@ -14,7 +14,7 @@ swift build --package-path Fuzz "${FLAGS[@]}" || exit 2
 SECONDS_EACH=${1:-600}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(detect combined json csv w3c zstd gzip config)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(detect combined json csv w3c zstd gzip config snapshot)
 BIN=$(swift build --package-path Fuzz "${FLAGS[@]}" --show-bin-path)/LogwatchFuzz
 OUT=fuzz-out
 mkdir -p "$OUT"
@@ -34,6 +34,8 @@ seed() { # target dir
         zstd) zstd -dc samples/gateway-access.log.zst | head -100 | zstd -q -c | tail -c +5 > "$dir/seed-1" ;;
         gzip) gzip -dc samples/iis-orders-service.log.gz | head -100 | gzip -c | tail -c +3 > "$dir/seed-1" ;;
         config) cp samples/logwatch.yml "$dir/seed-1" ;;
+        # Logs whose engine state the target saves, damages and restores.
+        snapshot) zstd -dc samples/gateway-access.log.zst | head -400 | split -l 40 - "$dir/seed-" ;;
     esac
 }
 

@@ -77,6 +77,9 @@ public final class Deliverer: @unchecked Sendable {
     /// Starts delivering (the outbox left by an earlier run goes first).
     public func start() {
         lock.withLock { started = true }
+        for (sink, n) in orphaned.sorted(by: { $0.key < $1.key }) {
+            report("logwatch: \(n) undelivered alert\(n == 1 ? "" : "s") in the outbox for sink '\(sink)', which is not configured now; they stay there (logwatch alerts --undelivered)")
+        }
         Task.detached { [self] in
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(
                 timeout: .init(connect: .milliseconds(Int64(connectTimeout * 1000)), read: .milliseconds(Int64(timeout * 1000)))))
@@ -106,11 +109,23 @@ public final class Deliverer: @unchecked Sendable {
     public func drain(timeout: Double) -> Int {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            let left = (try? store.outboxCount()) ?? 0
+            let left = queued
             if left == 0 || Date() >= deadline { return left }
             wake()
             usleep(50_000)
         }
+    }
+
+    /// Alerts waiting in the outbox for this deliverer's sinks.
+    public var queued: Int {
+        let counts = (try? store.outboxCounts()) ?? [:]
+        return targets.reduce(0) { $0 + (counts[$1.name] ?? 0) }
+    }
+
+    /// Sinks with alerts in the outbox that no configured sink sends (renamed or removed).
+    public var orphaned: [String: Int] {
+        let names = Set(targets.map(\.name))
+        return ((try? store.outboxCounts()) ?? [:]).filter { !names.contains($0.key) }
     }
 
     private var shouldStop: Bool { lock.withLock { stopRequested } }

@@ -137,8 +137,8 @@ extension Engine {
         guard version == Self.snapshotVersion else {
             throw SnapshotError(offset: 4, reason: "engine state version \(version); this logwatch reads version \(Self.snapshotVersion)")
         }
-        newest = try r.int()
-        closedBefore = try r.int()
+        newest = try r.time()
+        closedBefore = try r.time()
         counters.events = try r.int()
         counters.late = try r.int()
         var notes: [String] = []

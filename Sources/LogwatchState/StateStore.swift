@@ -409,11 +409,13 @@ public final class StateStore: @unchecked Sendable {
         }
     }
 
-    public func outboxCount(sink: String? = nil) throws(StateError) -> Int {
+    /// Undelivered alerts, per sink.
+    public func outboxCounts() throws(StateError) -> [String: Int] {
         try run("reading the outbox") {
             try queue.read { db in
-                if let sink { return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE sink = ?", arguments: [sink]) ?? 0 }
-                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
+                var counts: [String: Int] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT sink, COUNT(*) FROM outbox GROUP BY sink") { counts[row[0]] = row[1] }
+                return counts
             }
         }
     }

@@ -222,7 +222,7 @@ struct Tail: ParsableCommand {
         }
         if let deliverer = sinks.deliverer {
             let c = deliverer.counts
-            let left = (try? store.outboxCount()) ?? 0
+            let left = deliverer.queued
             printError("  delivery: \(c.delivered) delivered, \(c.retried) retried attempts, \(c.dead) refused; \(left) in the outbox for the next run")
         }
         printError("  state saved in \(store.directory)")

@@ -8,7 +8,7 @@ import Glibc
 
 /// Which code one fuzzing run exercises, chosen by LOGWATCH_FUZZ_TARGET.
 enum FuzzTarget: String, CaseIterable {
-    case detect, combined, json, csv, w3c, zstd, gzip, config
+    case detect, combined, json, csv, w3c, zstd, gzip, config, snapshot
 
     /// Runs one input through the target. Any crash, hang, leak or sanitizer report is a bug;
     /// errors thrown for bad input are expected and fine.
@@ -25,15 +25,41 @@ enum FuzzTarget: String, CaseIterable {
         case .config:
             // Any text: either a configuration or a ConfigError, never a crash.
             _ = try? ConfigFile(file: "fuzz.yml").parse(String(decoding: bytes, as: UTF8.self))
+        case .snapshot:
+            // Saved engine states, as the state directory holds them: the state after reading
+            // the input as a log with one byte changed where the input's hash says (nearly
+            // valid states reach deep), then the input itself as a state.
+            var state = read(bytes, format: .combined).snapshot()
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            state[Int(h % UInt64(state.count))] ^= UInt8(truncatingIfNeeded: h >> 32) | 1
+            restoreAndRun(state)
+            restoreAndRun(bytes)
         }
     }
 
-    private func read(_ bytes: [UInt8], format: LogFormat) {
+    /// A state either is refused with an error or gives an engine that runs.
+    private func restoreAndRun(_ state: [UInt8]) {
+        let engine = Engine()
+        guard (try? engine.restore(state)) != nil else { return }
+        var alerts: [Alert] = []
+        let base = engine.newestTime ?? 1_764_324_000_000
+        for i in 0..<30 {
+            engine.process(TransactionEvent(time: base + Int64(i) * 1000, sourceIP: IPAddress(ipv4: 0xC000_0209), principal: "svc_\(i % 3)",
+                                            outcome: i % 2 == 0 ? .authFailure : .success), into: &alerts)
+        }
+        engine.advance(to: base + 3_600_000, into: &alerts)
+        engine.finish(into: &alerts)
+        _ = engine.snapshot()
+    }
+
+    @discardableResult
+    private func read(_ bytes: [UInt8], format: LogFormat) -> Engine {
         var options = IngestOptions()
         options.format = format
         options.maxLineBytes = 4096
-        guard let reader = try? LogReader(bytes: bytes, name: "fuzz", options: options) else { return }
         let engine = Engine()
+        guard let reader = try? LogReader(bytes: bytes, name: "fuzz", options: options) else { return engine }
         var alerts: [Alert] = []
         while true {
             guard let event = (try? reader.next()) ?? nil else { break }
@@ -43,6 +69,7 @@ enum FuzzTarget: String, CaseIterable {
             _ = EventTime.rfc3339(event.time)
         }
         engine.finish(into: &alerts)
+        return engine
     }
 
     private func decode(_ bytes: [UInt8]) {

@@ -143,9 +143,9 @@ extension IncidentBook.Incident: SnapshotCodable {
     }
 
     init(from r: inout SnapshotReader) throws(SnapshotError) {
-        id = try r.string(); key = try r.read(); start = try r.int(); lastTrueMinute = try r.int()
-        lastAlertTime = try r.int(); total = try r.double(); peakObserved = try r.double()
-        firstEvent = try r.int(); lastEvent = try r.int(); samples = try r.read()
+        id = try r.string(); key = try r.read(); start = try r.time(); lastTrueMinute = try r.time()
+        lastAlertTime = try r.time(); total = try r.double(); peakObserved = try r.double()
+        firstEvent = try r.time(); lastEvent = try r.time(); samples = try r.read()
         threshold = try r.double(); baseline = try r.optional { r throws(SnapshotError) in try r.double() }
         severity = try r.rawEnum(Severity.self)
     }

@@ -56,7 +56,7 @@ extension PendingMinutes: SnapshotCodable {
     }
 
     init(from r: inout SnapshotReader) throws(SnapshotError) {
-        for (minute, slots) in try r.array({ r throws(SnapshotError) in (try r.int(), try r.array { r throws(SnapshotError) in try r.intValue() }) }) {
+        for (minute, slots) in try r.array({ r throws(SnapshotError) in (try r.time(), try r.array { r throws(SnapshotError) in try r.intValue() }) }) {
             byMinute[minute] = Set(slots)
         }
     }
@@ -73,7 +73,7 @@ extension RecentOrigins: SnapshotCodable {
 
     init(from r: inout SnapshotReader) throws(SnapshotError) {
         capacity = try r.intValue()
-        items = try r.array { r throws(SnapshotError) in (time: try r.int(), origin: try r.read(Origin.self)) }
+        items = try r.array { r throws(SnapshotError) in (time: try r.time(), origin: try r.read(Origin.self)) }
         guard capacity >= 1, items.count <= capacity else { throw r.fail("recent origins over capacity") }
     }
 }

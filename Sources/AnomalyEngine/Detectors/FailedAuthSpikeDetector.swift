@@ -369,7 +369,7 @@ extension FailedAuthSpikeDetector {
 extension Counterpart: SnapshotCodable {
     func write(to w: inout SnapshotWriter) { w.uint(hash); w.int(firstMinute); w.int(lastMinute); w.int(count) }
     init(from r: inout SnapshotReader) throws(SnapshotError) {
-        self.init(hash: try r.uint(), firstMinute: try r.int(), lastMinute: try r.int(), count: try r.intValue())
+        self.init(hash: try r.uint(), firstMinute: try r.time(), lastMinute: try r.time(), count: try r.intValue())
     }
 }
 
@@ -379,8 +379,8 @@ extension BurstScope.State: SnapshotCodable {
     }
 
     init(from r: inout SnapshotReader) throws(SnapshotError) {
-        ring = try r.read(); activityStart = try r.int(); lastEvent = try r.int()
-        samples = try r.read(); counterparts = try r.read(); pendingMinute = try r.int()
+        ring = try r.read(); activityStart = try r.time(); lastEvent = try r.time()
+        samples = try r.read(); counterparts = try r.read(); pendingMinute = try r.time()
     }
 }
 
@@ -419,6 +419,6 @@ extension GlobalRate {
         baseline = try r.optional { r throws(SnapshotError) in try r.read(RateBaseline.self) }
         book = try IncidentBook(from: &r, detector: book.detector, scope: book.scope) { r throws(SnapshotError) in try r.intValue() }
         recent = try r.read()
-        lastEvent = try r.int()
+        lastEvent = try r.time()
     }
 }

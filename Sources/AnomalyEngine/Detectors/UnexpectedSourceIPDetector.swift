@@ -152,8 +152,8 @@ extension UnexpectedSourceIPDetector {
 
     func restore(from r: inout SnapshotReader) throws(SnapshotError) {
         learned = try KeyedStore(from: &r, maxKeys: learned.maxKeys, key: { r throws(SnapshotError) in try r.string() }, state: { r throws(SnapshotError) in
-            var s = Learned(firstSeen: try r.int())
-            for _ in 0..<(try r.count()) { s.networks[try r.read(IPAddress.self)] = try r.int() }
+            var s = Learned(firstSeen: try r.time())
+            for _ in 0..<(try r.count()) { s.networks[try r.read(IPAddress.self)] = try r.time() }
             return s
         })
         book = try IncidentBook(from: &r, detector: .unexpectedSourceIP, scope: .principal) { r throws(SnapshotError) in
@@ -162,7 +162,7 @@ extension UnexpectedSourceIPDetector {
         incidentNetworks = [:]
         for _ in 0..<(try r.count()) {
             let key = IncidentKey(principal: try r.string(), network: try r.read())
-            incidentNetworks[key] = (try r.read([Origin].self), try r.int(), try r.bool())
+            incidentNetworks[key] = (try r.read([Origin].self), try r.time(), try r.bool())
         }
     }
 }

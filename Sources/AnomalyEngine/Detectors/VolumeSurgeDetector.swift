@@ -95,7 +95,7 @@ extension VolumeSurgeDetector {
 
     func restore(from r: inout SnapshotReader) throws(SnapshotError) {
         principals = try KeyedStore(from: &r, maxKeys: principals.maxKeys, key: { r throws(SnapshotError) in try r.string() }, state: { r throws(SnapshotError) in
-            State(baseline: try r.read(), recent: try r.read(), lastEvent: try r.int(), pendingMinute: try r.int())
+            State(baseline: try r.read(), recent: try r.read(), lastEvent: try r.time(), pendingMinute: try r.time())
         })
         book = try IncidentBook(from: &r, detector: .volumeSurge, scope: .principal) { r throws(SnapshotError) in try r.string() }
         pending = try r.read()

@@ -93,6 +93,14 @@ struct SnapshotReader {
         return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
     }
 
+    /// An event time or minute: within about 8,900 years of 1970, or a sentinel (Int64.min
+    /// for "none yet", Int64.max for "no time kept"), so arithmetic on it cannot overflow.
+    mutating func time() throws(SnapshotError) -> Int64 {
+        let v = try int()
+        guard v == .min || v == .max || v.magnitude <= 1 << 48 else { throw fail("time \(v) out of range") }
+        return v
+    }
+
     mutating func intValue() throws(SnapshotError) -> Int {
         let v = try int()
         guard let i = Int(exactly: v) else { throw fail("number out of range") }

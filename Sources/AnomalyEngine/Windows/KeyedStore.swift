@@ -98,7 +98,7 @@ extension KeyedStore {
                 index[k] = i
                 keys.append(k)
                 states.append(try state(&r))
-                lastSeen.append(try r.int())
+                lastSeen.append(try r.time())
             } else {
                 keys.append(nil)
                 states.append(nil)

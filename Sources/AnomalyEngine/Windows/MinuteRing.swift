@@ -94,8 +94,8 @@ extension MinuteRing: SnapshotCodable {
             guard let c = UInt32(exactly: try r.uint()) else { throw r.fail("minute count out of range") }
             return c
         }
-        firstTimes = try r.array { r throws(SnapshotError) in try r.int() }
-        newest = try r.int()
+        firstTimes = try r.array { r throws(SnapshotError) in try r.time() }
+        newest = try r.time()
         guard !counts.isEmpty, firstTimes.isEmpty || firstTimes.count == counts.count else {
             throw r.fail("minute ring of \(counts.count) minutes and \(firstTimes.count) first times")
         }

@@ -113,17 +113,17 @@ extension RateBaseline: SnapshotCodable {
 
     init(from r: inout SnapshotReader) throws(SnapshotError) {
         minutes = try r.read()
-        bucketIndex = try r.array { r throws(SnapshotError) in try r.int() }
+        bucketIndex = try r.array { r throws(SnapshotError) in try r.time() }
         bucketCount = try r.array { r throws(SnapshotError) in
             guard let c = UInt32(exactly: try r.uint()) else { throw r.fail("bucket count out of range") }
             return c
         }
         guard bucketIndex.count == 4, bucketCount.count == 4 else { throw r.fail("baseline without its four buckets") }
-        lastFolded = try r.int()
+        lastFolded = try r.time()
         mean = try r.double()
         peak = try r.double()
         folded = try r.intValue()
-        firstSeen = try r.int()
+        firstSeen = try r.time()
         frozen = try r.bool()
     }
 }
