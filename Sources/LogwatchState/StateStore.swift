@@ -44,11 +44,14 @@ public struct StoredAlert: Sendable, Equatable {
 }
 
 /// Everything that outlives a process, in one SQLite database in the state directory:
-/// where each followed file was read to, the engine's learned state, and every alert emitted.
+/// where each followed file was read to, the engine's learned state, every alert emitted, and
+/// the outbox of alerts not yet delivered.
 ///
 /// One process at a time: the directory is locked while a store is open. Writes that must go
 /// together (file offsets and the engine state they match) are one transaction, committed
 /// with `synchronous = FULL`, so a crash or a power cut leaves the last checkpoint whole.
+/// Sendable because its only mutable state is GRDB's `DatabaseQueue`, which serializes every
+/// access: the deliverer's task and the main thread share one store.
 public final class StateStore: @unchecked Sendable {
     public let directory: String
     public let databasePath: String

@@ -42,7 +42,6 @@ struct SinkOptions: ParsableArguments {
                 var s = SinkSpec(name: "\(kind.rawValue)\(urls.count > 1 ? "-\(i + 1)" : "")", kind: kind, url: SecretReference(url))
                 s.signingSecret = signingSecret.map(SecretReference.init)
                 s.caFile = caFile
-                if kind == .alertmanager { s.generatorURL = nil }
                 specs.append(s)
             }
         }
@@ -120,7 +119,7 @@ final class AlertSinks {
         if u.scheme == "https" {
             var t = TLSConfiguration.makeClientConfiguration()
             t.certificateVerification = .fullVerification
-            for ca in [spec.caFile ?? caFile].compactMap({ $0 }) {
+            if let ca = spec.caFile ?? caFile {
                 guard FileManager.default.isReadableFile(atPath: ca) else { throw SinkError("sink \(spec.name): CA file \(ca) cannot be read") }
                 t.additionalTrustRoots = [.file(ca)]
             }

@@ -130,7 +130,7 @@ struct Tail: ParsableCommand {
         var changed = false
         var stopping = false
         var stdinEnded = false
-        let budget = 20_000
+        let budget = 4_000
 
         func fail(_ error: StateError) throws -> Never {
             sinks.flushLocal()
