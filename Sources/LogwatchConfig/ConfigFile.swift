@@ -1,5 +1,8 @@
 import AnomalyEngine
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Yams
 
 /// A problem in a configuration file, naming the file, the line and the key.
@@ -37,6 +40,11 @@ public struct ConfigFile: Sendable {
                 throw ConfigError(file: path, line: nil, message: "cannot read: \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
             }
             defer { try? handle.close() }
+            // Checked on the open file, so a swap between check and read changes nothing.
+            var st = stat()
+            if fstat(handle.fileDescriptor, &st) == 0 && st.st_mode & S_IWOTH != 0 {
+                throw ConfigError(file: path, line: nil, message: "writable by every user (mode \(String(st.st_mode & 0o777, radix: 8))): anyone could turn detectors off or send alerts elsewhere; run chmod o-w \(path)")
+            }
             data = try handle.readToEnd() ?? Data()
         } catch let error as ConfigError {
             throw error

@@ -1,5 +1,8 @@
 import AnomalyEngine
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where alerts go.
 public enum SinkKind: String, CaseIterable, Sendable {
@@ -37,6 +40,12 @@ public struct SecretReference: Sendable, Equatable, CustomStringConvertible {
             let path = String(text.dropFirst(5))
             guard let handle = FileHandle(forReadingAtPath: path) else { throw SecretError(message: "cannot read \(path)") }
             defer { try? handle.close() }
+            // Like ssh with private keys: a secret others can read is no longer a secret, and one
+            // others can write lets them choose it.
+            var st = stat()
+            if fstat(handle.fileDescriptor, &st) == 0 && st.st_mode & (S_IROTH | S_IWOTH) != 0 {
+                throw SecretError(message: "\(path) is readable or writable by every user (mode \(String(st.st_mode & 0o777, radix: 8))); run chmod o-rw \(path)")
+            }
             let data = (try? handle.readToEnd()) ?? Data()
             var value = String(decoding: data, as: UTF8.self)
             while value.hasSuffix("\n") || value.hasSuffix("\r") { value.removeLast() }

@@ -80,6 +80,20 @@ public final class StateStore: @unchecked Sendable {
         guard access(directory, W_OK | X_OK) == 0 else {
             throw StateError("state directory \(directory): not writable (\(String(cString: strerror(errno))))")
         }
+        // Whoever can write the state can rewrite the history and the offsets, or plant a
+        // symlink that makes logwatch write elsewhere.
+        var st = stat()
+        if stat(directory, &st) == 0 {
+            if st.st_mode & S_IWOTH != 0 && st.st_mode & S_ISVTX == 0 {
+                throw StateError("state directory \(directory) is writable by every user (mode \(String(st.st_mode & 0o777, radix: 8))); run chmod 700 \(directory)")
+            }
+            if st.st_uid != geteuid() && st.st_uid != 0 {
+                throw StateError("state directory \(directory) belongs to another user (uid \(st.st_uid)); logwatch keeps its state only in a directory it or root owns")
+            }
+        }
+        if lstat(directory + "/state.sqlite", &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK {
+            throw StateError("state file \(directory)/state.sqlite is a symbolic link; logwatch writes its state only to a regular file")
+        }
         let lockPath = directory + "/lock"
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw StateError("state directory \(directory): cannot open \(lockPath) (\(String(cString: strerror(errno))))") }

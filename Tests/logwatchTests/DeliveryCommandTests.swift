@@ -38,6 +38,7 @@ import Testing
         // The sample configuration of the README, with its references pointed at the receiver.
         let secretFile = dir.appendingPathComponent("secret")
         try "test-signing-secret\n".write(to: secretFile, atomically: true, encoding: .utf8)
+        chmod(secretFile.path, 0o600)
         var text = try String(contentsOf: Self.samples.appendingPathComponent("sinks.yml"), encoding: .utf8)
         text = text.replacingOccurrences(of: "env:LOGWATCH_SIGNING_SECRET", with: "file:\(secretFile.path)")
             .replacingOccurrences(of: "/tmp/logwatch-alerts.jsonl", with: dir.appendingPathComponent("alerts.jsonl").path)
@@ -391,6 +392,20 @@ import Testing
         #expect(r.status != 0)
         #expect(r.stderr.contains("--signing-secret takes env:NAME or file:PATH"))
         #expect(!r.stderr.contains("hunter2"))
+        // A secret file others can read is refused, like an ssh key.
+        let secret = dir.appendingPathComponent("hmac.key")
+        try "s3cret-value".write(to: secret, atomically: true, encoding: .utf8)
+        chmod(secret.path, 0o644)
+        r = try CLI.run(["scan", "--state-dir", "state", "--signing-secret", "file:\(secret.path)", "--webhook", "http://127.0.0.1:9/x", log.path], cwd: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("hmac.key is readable or writable by every user (mode 644); run chmod o-rw"), "\(r.stderr)")
+        #expect(!r.stderr.contains("s3cret-value"))
+        // So is a configuration anyone can change.
+        cfg = try config(dir, "sinks:\n  - kind: stdout\n")
+        chmod(cfg, 0o666)
+        r = try CLI.run(["check-config", cfg], cwd: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("sinks.yml: writable by every user (mode 666): anyone could turn detectors off or send alerts elsewhere"), "\(r.stderr)")
     }
 }
 
