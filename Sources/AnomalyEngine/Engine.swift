@@ -3,6 +3,8 @@ public struct EngineStats: Sendable, Equatable {
     public var events: Int64 = 0
     /// Events more than `maxLateness` behind the newest event seen: not counted in any window.
     public var late: Int64 = 0
+    /// Events later than `Engine.futureLimit` (ahead of the clock of the machine): not judged.
+    public var future: Int64 = 0
     public var evictions: [DetectorKind: Int] = [:]
     public var trackedKeys: [DetectorKind: Int] = [:]
 }
@@ -22,6 +24,12 @@ public final class Engine {
     /// Every minute before this one is closed.
     private var closedBefore: Int64 = Int64.min
     private var counters = EngineStats()
+
+    /// Events after this time (milliseconds since the epoch) are counted as `future` and not
+    /// judged. Without it one timestamp in the far future would move event time there, and
+    /// every real event after it would be late: one forged line would blind every detector.
+    /// The engine has no clock: the driver sets this from its own (now + `maxFutureSeconds`).
+    public var futureLimit = Int64.max
 
     public init(configuration: EngineConfiguration = EngineConfiguration()) {
         self.configuration = configuration
@@ -43,6 +51,10 @@ public final class Engine {
 
     /// Feeds one event; alerts it completes are appended to `alerts`.
     public func process(_ e: TransactionEvent, into alerts: inout [Alert]) {
+        if e.time > futureLimit {
+            counters.future += 1
+            return
+        }
         if newest != Int64.min && e.time < newest - latenessMs {
             counters.late += 1
             return

@@ -27,7 +27,7 @@ public struct ConfigFile: Sendable {
         self.file = file
     }
 
-    static let topKeys = ["max_lateness", "max_keys", "realert", "detectors", "principals", "sinks", "delivery"]
+    static let topKeys = ["max_lateness", "max_future", "max_keys", "realert", "detectors", "principals", "sinks", "delivery"]
 
     /// Reads and checks a configuration file.
     /// - Throws: `ConfigError` naming the file, and the line and key where it can.
@@ -71,6 +71,7 @@ public struct ConfigFile: Sendable {
         for (key, value) in try mapping(root, "", allowed: Self.topKeys) {
             switch key {
             case "max_lateness": config.maxLatenessSeconds = try duration(value, key)
+            case "max_future": config.maxFutureSeconds = try duration(value, key, min: 60)
             case "max_keys": config.maxKeys = try integer(value, key, min: 1)
             case "realert": config.realertSeconds = try duration(value, key)
             case "detectors": try detectors(value, into: &config)

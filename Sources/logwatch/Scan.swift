@@ -99,6 +99,7 @@ struct Scan: ParsableCommand {
             names = InputNames(files)
         }
         let eventsBefore = engine.stats.events
+        engine.futureLimit = Int64(Date().timeIntervalSince1970 * 1000) + engineConfig.maxFutureSeconds * 1000
         let sinks: AlertSinks
         do {
             sinks = try AlertSinks(specs: specs, output: output, names: names, store: store, delivery: fullConfig.delivery, caFile: sinkOptions.caFile)
@@ -139,6 +140,7 @@ struct Scan: ParsableCommand {
         let stats = engine.stats
         var facts = ["\(group(stats.events - eventsBefore)) events judged", "\(group(stats.late)) late"]
         if outside > 0 { facts.append("\(group(outside)) outside --since/--until") }
+        if stats.future > 0 { facts.append("\(group(stats.future)) more than \(engineConfig.maxFutureSeconds / 60) min ahead of this machine's clock, not judged") }
         let evictions = stats.evictions.values.reduce(0, +)
         facts.append("\(evictions) key evictions")
         printError("  engine: " + facts.joined(separator: ", "))

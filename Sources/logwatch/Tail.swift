@@ -159,6 +159,7 @@ struct Tail: ParsableCommand {
         printError("logwatch: tail: state in \(store.directory)")
         while !stopping {
             let now = monotonicSeconds()
+            engine.futureLimit = Int64(Date().timeIntervalSince1970 * 1000) + engine.configuration.maxFutureSeconds * 1000
             if now - lastRescan >= pollInterval || watcher.descriptor == nil {
                 follower.rescan(now: now)
                 lastRescan = now
@@ -214,7 +215,9 @@ struct Tail: ParsableCommand {
         sinks.flushLocal()
         sinks.deliverer?.stop(grace: 1)
         let stats = engine.stats
-        printError("  engine: \(group(stats.events - eventsBefore)) events judged this run (\(group(stats.events)) in all), \(group(stats.late - lateBefore)) late")
+        var facts = "\(group(stats.events - eventsBefore)) events judged this run (\(group(stats.events)) in all), \(group(stats.late - lateBefore)) late"
+        if stats.future > 0 { facts += ", \(group(stats.future)) more than \(engine.configuration.maxFutureSeconds / 60) min ahead of this machine's clock, not judged" }
+        printError("  engine: " + facts)
         printError("  " + emitter.tally.line)
         if emitter.suppressed > 0 {
             let n = emitter.suppressed

@@ -135,6 +135,30 @@ import Testing
         #expect(attack().run(c).isEmpty)
     }
 
+    @Test func oneFarFutureTimestampDoesNotBlindTheDetectors() {
+        // A forged line dated 2099 in the middle of a brute force: without a limit it moves
+        // event time there, and every real failure after it is late.
+        func run(limit: Int64) -> (alerts: [Alert], stats: EngineStats) {
+            let engine = Engine()
+            engine.futureLimit = limit
+            var alerts: [Alert] = []
+            engine.process(TransactionEvent(time: S.t0, sourceIP: IPAddress("10.0.0.1"), outcome: .success), into: &alerts)
+            engine.process(TransactionEvent(time: 4_070_908_800_000, sourceIP: IPAddress("192.0.2.5"), outcome: .authFailure, failureReason: .badCredentials), into: &alerts)
+            for i in 0..<25 {
+                engine.process(TransactionEvent(time: S.t0 + Int64(i) * 1000, sourceIP: IPAddress("192.0.2.5"), outcome: .authFailure, failureReason: .badCredentials), into: &alerts)
+            }
+            engine.finish(into: &alerts)
+            return (alerts, engine.stats)
+        }
+        let unlimited = run(limit: Int64.max)
+        #expect(unlimited.alerts.isEmpty)
+        #expect(unlimited.stats.late == 25)
+        let limited = run(limit: S.t0 + S.day)
+        #expect(limited.alerts.firing.count == 1)
+        #expect(limited.stats.future == 1)
+        #expect(limited.stats.late == 0)
+    }
+
     @Test func farFutureTimestampsDoNotCreateUnboundedWork() {
         let engine = Engine()
         var alerts: [Alert] = []

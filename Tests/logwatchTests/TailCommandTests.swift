@@ -332,6 +332,20 @@ import Testing
         #expect(tail.judged?.run == 48)
     }
 
+    @Test func aForgedFarFutureLineIsCountedNotJudged() throws {
+        let dir = try setUp()
+        let log = dir.appendingPathComponent("app.log")
+        var text = L.line(0, ip: "10.0.0.1", user: "svc_a", status: 200)
+        text += L.line(2_300_000_000, ip: "192.0.2.77", user: "svc_b", status: 401) // 2098
+        text += Self.burst(0..<24)
+        L.append(text, to: log)
+        let r = try CLI.run(["scan", log.path], cwd: dir)
+        #expect(r.status == 0)
+        #expect(r.lines.count == 1, "the burst is still found: \(r.stdout)")
+        #expect(r.stderr.contains("1 more than 60 min ahead of this machine's clock, not judged"), "\(r.stderr)")
+        #expect(r.stderr.contains(" 0 late"))
+    }
+
     @Test func standardInputIsFollowedAndItsEndStopsTail() throws {
         let dir = try setUp()
         let result = try CLI.run(["tail", "--state-dir", dir.appendingPathComponent("state").path, "-"], stdin: Data(Self.burst(0..<24).utf8))

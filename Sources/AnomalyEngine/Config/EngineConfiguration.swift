@@ -103,6 +103,8 @@ public struct PrincipalPolicy: Sendable, Equatable {
 public struct EngineConfiguration: Sendable, Equatable {
     /// Events this far behind the newest event seen still count in their own window.
     public var maxLatenessSeconds: Int64 = 60
+    /// Events further than this ahead of the machine's clock are not judged (see `Engine.futureLimit`).
+    public var maxFutureSeconds: Int64 = 3600
     /// Keys tracked per detector; the least recently seen are evicted past this.
     public var maxKeys = 1_000_000
     /// While an incident goes on, a reminder is sent at most this often.
