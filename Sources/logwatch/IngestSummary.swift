@@ -7,6 +7,9 @@ struct IngestSummary {
     var totals = InputStats()
     var eventsByFormat: [LogFormat: Int64] = [:]
     var malformedSamples: [MalformedLine] = []
+    /// Compressed inputs that expanded more than 500 times to over 64 MiB: possibly a
+    /// decompression bomb. They were streamed, never held; this only says so.
+    var bombs: [(name: String, compressed: Int64, decoded: Int64)] = []
 
     mutating func add(_ reader: LogReader) {
         reader.refreshStats()
@@ -19,6 +22,9 @@ struct IngestSummary {
         totals.compressedBytes += s.compressedBytes
         totals.decodedBytes += s.decodedBytes
         if let f = s.format { eventsByFormat[f, default: 0] += s.events }
+        if s.decodedBytes > 64 << 20 && s.decodedBytes > 500 * max(1, s.compressedBytes) {
+            bombs.append((reader.name, s.compressedBytes, s.decodedBytes))
+        }
         for m in reader.malformedSamples where malformedSamples.count < 5 { malformedSamples.append(m) }
     }
 
@@ -30,6 +36,9 @@ struct IngestSummary {
             out.append("  events by format: \(formats.joined(separator: ", "))")
         }
         out.append("  bytes read: \(group(totals.compressedBytes)) from disk, \(group(totals.decodedBytes)) decoded")
+        for b in bombs {
+            out.append("  \(TextSafety.escape(b.name)): \(group(b.compressed)) bytes expanded to \(group(b.decoded)) (\(group(b.decoded / max(1, b.compressed))) times): a decompression bomb? It was streamed, never held in memory")
+        }
         if !malformedSamples.isEmpty {
             out.append("  first malformed lines:")
             for m in malformedSamples { out.append("    \(TextSafety.escape(m.input)):\(m.line): \(TextSafety.escape(m.reason))") }
