@@ -374,6 +374,16 @@ import Testing
         #expect(tail.terminate() == 0)
     }
 
+    /// Changes a state database behind logwatch's back (with Python's sqlite3).
+    static func sql(_ statements: String, on database: URL) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database.path, statements]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw SinkTestError("python3 sqlite3 failed on \(database.path)") }
+    }
+
     @Test func unusableStateIsAClearErrorNeverACrash() throws {
         let dir = try setUp()
         L.append(L.line(0, ip: "10.0.0.1", user: "svc_a", status: 200), to: dir.appendingPathComponent("app.log"))
@@ -389,11 +399,8 @@ import Testing
         r = try CLI.run(["scan", "--state-dir", "bad", "--reset-state", "app.log"], cwd: dir)
         #expect(r.status == 0, "\(r.stderr)")
         // Written by a newer logwatch.
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sqlite.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"INSERT INTO grdb_migrations VALUES ('v99')\"); c.commit()", bad.appendingPathComponent("state.sqlite").path]
-        try sqlite.run()
-        sqlite.waitUntilExit()
+        let database = bad.appendingPathComponent("state.sqlite")
+        try Self.sql("INSERT INTO grdb_migrations VALUES ('v99')", on: database)
         r = try CLI.run(["tail", "--state-dir", "bad", "app.log"], cwd: dir)
         #expect(r.status == 2)
         #expect(r.stderr.contains("written by a newer logwatch"), "\(r.stderr)")
@@ -402,11 +409,7 @@ import Testing
         #expect(r.status == 2)
         #expect(r.stderr.contains("state directory app.log/state: cannot create it"), "\(r.stderr)")
         // Damaged engine state inside a valid database.
-        let damaged = Process()
-        damaged.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        damaged.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"DELETE FROM grdb_migrations WHERE identifier='v99'\"); c.execute(\"UPDATE engine_state SET snapshot=X'4C57455301020304'\"); c.commit()", bad.appendingPathComponent("state.sqlite").path]
-        try damaged.run()
-        damaged.waitUntilExit()
+        try Self.sql("DELETE FROM grdb_migrations WHERE identifier='v99'; UPDATE engine_state SET snapshot=X'4C57455301020304'", on: database)
         r = try CLI.run(["tail", "--state-dir", "bad", "app.log"], cwd: dir)
         #expect(r.status == 2)
         #expect(r.stderr.contains("engine state damaged"), "\(r.stderr)")
