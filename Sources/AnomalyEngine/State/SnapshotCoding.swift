@@ -141,12 +141,6 @@ struct SnapshotReader {
         return value
     }
 
-    /// Skips a section.
-    mutating func skipSection() throws(SnapshotError) {
-        let n = try count()
-        position += n
-    }
-
     mutating func read<T: SnapshotCodable>(_: T.Type = T.self) throws(SnapshotError) -> T { try T(from: &self) }
 
     mutating func optional<T>(_ body: (inout SnapshotReader) throws(SnapshotError) -> T) throws(SnapshotError) -> T? {
@@ -172,21 +166,6 @@ struct SnapshotReader {
 protocol SnapshotCodable {
     func write(to w: inout SnapshotWriter)
     init(from r: inout SnapshotReader) throws(SnapshotError)
-}
-
-extension Int64: SnapshotCodable {
-    func write(to w: inout SnapshotWriter) { w.int(self) }
-    init(from r: inout SnapshotReader) throws(SnapshotError) { self = try r.int() }
-}
-
-extension Int: SnapshotCodable {
-    func write(to w: inout SnapshotWriter) { w.int(self) }
-    init(from r: inout SnapshotReader) throws(SnapshotError) { self = try r.intValue() }
-}
-
-extension UInt64: SnapshotCodable {
-    func write(to w: inout SnapshotWriter) { w.uint(self) }
-    init(from r: inout SnapshotReader) throws(SnapshotError) { self = try r.uint() }
 }
 
 extension String: SnapshotCodable {
