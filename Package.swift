@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -50,10 +51,13 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The HTML report: traffic in time buckets, heaviest keys, percentiles (HdrHistogram),
+        // drawn as inline SVG. Also the escaping of log text for terminals and HTML.
+        .target(name: "TrafficReport", dependencies: ["AnomalyEngine", .product(name: "Histogram", package: "hdrhistogram-swift")]),
         .executableTarget(
             name: "logwatch",
             dependencies: [
-                "LogIngest", "AnomalyEngine", "LogwatchConfig", "LogwatchState", "AlertDelivery",
+                "LogIngest", "AnomalyEngine", "LogwatchConfig", "LogwatchState", "AlertDelivery", "TrafficReport",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -62,7 +66,8 @@ let package = Package(
         .testTarget(name: "LogIngestTests", dependencies: ["LogIngest", "AnomalyEngine", "CZstd", "CZlib", "TestSupport"]),
         .testTarget(name: "AnomalyEngineTests", dependencies: ["AnomalyEngine", "TestSupport"]),
         .testTarget(name: "AlertDeliveryTests", dependencies: ["AlertDelivery"]),
-        .testTarget(name: "logwatchTests", dependencies: ["logwatch"], exclude: ["receiver.py"]),
+        .testTarget(name: "TrafficReportTests", dependencies: ["TrafficReport", "AnomalyEngine", "TestSupport"]),
+        .testTarget(name: "logwatchTests", dependencies: ["logwatch"], exclude: ["receiver.py", "pngcolors.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

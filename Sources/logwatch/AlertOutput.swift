@@ -1,3 +1,4 @@
+import TrafficReport
 import AnomalyEngine
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,4 @@
+import TrafficReport
 import AnomalyEngine
 import ArgumentParser
 import Foundation

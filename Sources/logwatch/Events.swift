@@ -1,3 +1,4 @@
+import TrafficReport
 import ArgumentParser
 import LogIngest
 

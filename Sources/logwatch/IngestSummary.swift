@@ -1,3 +1,4 @@
+import TrafficReport
 import LogIngest
 
 /// Totals over every input of a run, printed to standard error at the end.
@@ -11,10 +12,14 @@ struct IngestSummary {
     /// decompression bomb. They were streamed, never held; this only says so.
     var bombs: [(name: String, compressed: Int64, decoded: Int64)] = []
 
+    /// Each input's name and counts, in the order they ended.
+    var perInput: [(name: String, stats: InputStats)] = []
+
     mutating func add(_ reader: LogReader) {
         reader.refreshStats()
         let s = reader.stats
         inputs += 1
+        perInput.append((reader.name, s))
         totals.lines += s.lines
         totals.events += s.events
         totals.malformed += s.malformed
@@ -55,25 +60,4 @@ func group(_ n: Int64) -> String {
         out.append(ch)
     }
     return n < 0 ? "-" + out : out
-}
-
-/// Makes text from logs safe to print on a terminal: control characters become visible escapes.
-enum TextSafety {
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for scalar in s.unicodeScalars {
-            switch scalar.value {
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0x09: out += "\\t"
-            case 0..<0x20, 0x7F, 0x80..<0xA0:
-                out += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
-            case 0x202A...0x202E, 0x2066...0x2069:
-                // Bidirectional overrides can disguise text on screen.
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
 }

@@ -1,3 +1,4 @@
+import TrafficReport
 import AnomalyEngine
 import LogIngest
 
@@ -29,6 +30,11 @@ final class MergedInputs {
     private var active: [Active] = []
     private(set) var summary = IngestSummary()
     private(set) var failed = false
+    /// Where progress is published, when it is shown.
+    var progress: ProgressCounter?
+    /// Bytes read by inputs that have ended, and events handed out.
+    private var bytesOfEnded: Int64 = 0
+    private var eventsOut: Int64 = 0
 
     /// `indices` are the input numbers for evidence (default: the position in `paths`).
     init(paths: [String], indices: [Int32]? = nil, options: IngestOptions) {
@@ -67,9 +73,14 @@ final class MergedInputs {
                 open(p)
                 continue
             }
-            guard let i = current else { return nil }
+            guard let i = current else {
+                publishProgress()
+                return nil
+            }
             let event = active[i].next
             advance(i)
+            eventsOut += 1
+            if eventsOut & 4095 == 0 { publishProgress() }
             return event
         }
     }
@@ -92,7 +103,7 @@ final class MergedInputs {
         if let first {
             active.append(Active(reader: reader, next: first))
         } else {
-            summary.add(reader)
+            ended(reader)
         }
     }
 
@@ -100,9 +111,20 @@ final class MergedInputs {
         if let e = read(active[i].reader) {
             active[i].next = e
         } else {
-            summary.add(active[i].reader)
+            ended(active[i].reader)
             active.remove(at: i)
         }
+    }
+
+    private func ended(_ reader: LogReader) {
+        summary.add(reader)
+        bytesOfEnded += reader.bytesRead
+        publishProgress()
+    }
+
+    private func publishProgress() {
+        guard let progress else { return }
+        progress.publish(bytes: active.reduce(bytesOfEnded) { $0 + $1.reader.bytesRead }, events: eventsOut)
     }
 
     private func read(_ reader: LogReader) -> TransactionEvent? {

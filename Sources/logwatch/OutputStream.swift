@@ -40,6 +40,15 @@ final class OutputStream {
         guard !buffer.isEmpty else { return }
         defer { buffer.removeAll(keepingCapacity: true) }
         guard !failed else { return }
+        // Standard output may share a terminal with the progress line: clear it first.
+        if fd == 1 {
+            StandardError.clearingLine { writeBuffer() }
+        } else {
+            writeBuffer()
+        }
+    }
+
+    private func writeBuffer() {
         var offset = 0
         buffer.withUnsafeBytes { raw in
             while offset < raw.count {
@@ -58,6 +67,5 @@ final class OutputStream {
 
 /// A line on standard error, written at once (unbuffered, so it interleaves correctly with progress).
 func printError(_ message: String) {
-    let stream = OutputStream(fd: 2, flushThreshold: 0)
-    stream.write(message + "\n")
+    StandardError.write(message + "\n")
 }

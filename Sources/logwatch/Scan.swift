@@ -43,6 +43,8 @@ struct Scan: ParsableCommand {
 
     @OptionGroup var sinkOptions: SinkOptions
 
+    @OptionGroup var progressOptions: ProgressOptions
+
     @Option(help: ArgumentHelp("With network sinks: how long to wait at the end for alerts to be delivered (90s, 5m); what is left stays in the outbox for the next run.", valueName: "duration"))
     var deliveryTimeout: String = "5m"
 
@@ -61,15 +63,7 @@ struct Scan: ParsableCommand {
     }
 
     func run() throws {
-        var fullConfig = LogwatchConfiguration()
-        if let config {
-            do {
-                fullConfig = try ConfigFile.load(path: config)
-            } catch {
-                printError("logwatch: \(error)")
-                throw ExitCode(2)
-            }
-        }
+        let fullConfig = try loadConfiguration(config)
         let engineConfig = fullConfig.engine
         let specs = sinkOptions.specs(fullConfig)
         let options = try input.ingestOptions()
@@ -112,13 +106,9 @@ struct Scan: ParsableCommand {
         var outside: Int64 = 0
         var alerts: [Alert] = []
         let merge = MergedInputs(paths: files, indices: indices, options: options)
-        let nextEvent: () -> TransactionEvent?
-        if jobs > 1 {
-            let pipeline = PipelinedEvents(merge)
-            nextEvent = pipeline.next
-        } else {
-            nextEvent = merge.next
-        }
+        let display = progressOptions.start(inputs: files)
+        merge.progress = display?.counter
+        let nextEvent = eventStream(merge, jobs: jobs)
         while let event = nextEvent() {
             guard event.time >= window.0 && event.time < window.1 else { outside += 1; continue }
             engine.process(event, into: &alerts)
@@ -127,6 +117,7 @@ struct Scan: ParsableCommand {
         engine.finish(into: &alerts)
         try emit(&alerts, emitter)
         sinks.flushLocal()
+        display?.finish()
         if let store, state.stateDir != nil {
             do {
                 try store.checkpoint(files: [], engine: engine.snapshot())

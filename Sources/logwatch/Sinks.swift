@@ -1,3 +1,4 @@
+import TrafficReport
 import AlertDelivery
 import AnomalyEngine
 import ArgumentParser
