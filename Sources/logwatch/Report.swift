@@ -96,7 +96,9 @@ struct Report: ParsableCommand {
         facts.configPath = config
         facts.settings = settingsTable(engineConfig)
         for (i, name) in files.enumerated() { facts.inputNames[Int32(i)] = name }
-        for (name, s) in merge.summary.perInput {
+        // In the command line's order.
+        let order = Dictionary(files.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        for (name, s) in merge.summary.perInput.sorted(by: { order[$0.name, default: 0] < order[$1.name, default: 0] }) {
             facts.inputs.append(ReportFacts.Input(name: name, format: s.format?.rawValue, lines: s.lines, events: s.events, malformed: s.malformed,
                                                   oversized: s.oversized, bytesRead: s.compressedBytes, decodedBytes: s.decodedBytes))
         }
@@ -127,17 +129,18 @@ struct Report: ParsableCommand {
         }
         func rate(_ r: RateThresholds?) -> String {
             guard let r else { return "off" }
-            return "\(r.ratio)× the usual count in \(r.windowMinutes) min (and \(r.peakRatio)× the usual peak, at least \(r.minCount)), after \(r.learningSeconds / 3600) h of learning"
+            let peak = r.peakRatio > 0 ? "\(r.peakRatio)× the usual peak and " : ""
+            return "\(r.ratio)× the usual count in \(r.windowMinutes) min (and \(peak)at least \(r.minCount)), after \(r.learningSeconds / 3600) h of learning"
         }
         var rows: [(String, String)] = [
             ("failed_auth_spike", c.failedAuth.enabled ? "on, resolves after \(c.failedAuth.resolveAfterMinutes) quiet min" : "off"),
-            ("  per source address", burst(c.failedAuth.sourceIP)),
-            ("  per principal", burst(c.failedAuth.principal)),
-            ("  all traffic", rate(c.failedAuth.global)),
+            ("failed_auth_spike per source address", burst(c.failedAuth.sourceIP)),
+            ("failed_auth_spike per principal", burst(c.failedAuth.principal)),
+            ("failed_auth_spike over all traffic", rate(c.failedAuth.global)),
             ("unexpected_source_ip", c.unexpectedSourceIP.enabled ? "on: allowlists \(c.unexpectedSourceIP.allowlists ? "on" : "off"), learning \(c.unexpectedSourceIP.learning ? "\(c.unexpectedSourceIP.learningSeconds / 3600) h" : "off"), networks /\(c.unexpectedSourceIP.ipv4Prefix) and /\(c.unexpectedSourceIP.ipv6Prefix)" : "off"),
             ("volume_surge", c.volumeSurge.enabled ? "on, resolves after \(c.volumeSurge.resolveAfterMinutes) quiet min" : "off"),
-            ("  per principal", rate(c.volumeSurge.principal)),
-            ("  all traffic", rate(c.volumeSurge.global)),
+            ("volume_surge per principal", rate(c.volumeSurge.principal)),
+            ("volume_surge over all traffic", rate(c.volumeSurge.global)),
             ("max_lateness", "\(c.maxLatenessSeconds) s"),
             ("max_keys", group(Int64(c.maxKeys))),
             ("realert", "\(c.realertSeconds / 60) min"),

@@ -66,6 +66,50 @@ import Testing
         #expect(stats.trackedKeys[.volumeSurge]! <= 100)
     }
 
+    @Test func aFloodOfDistinctAddressesIsReportedWhileKeysStayBounded() {
+        // Two quiet days of an integration (3 failed logins an hour among its traffic), then
+        // 200,000 failed logins in an hour, each from an address and for a user name never seen
+        // before, as a spoofed credential-stuffing flood looks. No address or principal fails
+        // twice, so no per-key alert can fire; the global scope must, while the per-key tables
+        // stay at max_keys with every eviction counted. (Ten million addresses with the default
+        // max_keys, through the CLI, are measured in the README.)
+        var c = EngineConfiguration()
+        c.maxKeys = 2_000
+        let engine = Engine(configuration: c)
+        var alerts: [Alert] = []
+        var rng = SeededGenerator(seed: 3)
+        var line: Int64 = 0
+        func feed(_ time: Int64, _ ip: IPAddress, principal: String = "svc_sync", fail: Bool) {
+            line += 1
+            engine.process(TransactionEvent(time: time, sourceIP: ip, principal: principal, apiProtocol: .rest, status: fail ? 401 : 200,
+                                            outcome: fail ? .authFailure : .success, failureReason: fail ? .badCredentials : nil,
+                                            origin: Origin(input: 0, line: line)), into: &alerts)
+        }
+        for m in 0..<(48 * 60) {
+            let t = S.t0 + Int64(m) * S.minute
+            for k in 0..<10 { feed(t + Int64(k) * 5_000, IPAddress(ipv4: 0x0A00_0001 + UInt32(k % 3)), fail: false) }
+            if m % 20 == 0 { feed(t + 51_000, IPAddress(ipv4: 0xC633_6400 + UInt32(m % 200)), fail: true) }
+        }
+        let floodStart = S.t0 + 48 * S.hour
+        let flood = 200_000
+        for i in 0..<flood {
+            let address = IPAddress(ipv4: UInt32(truncatingIfNeeded: rng.next()) | 0x0100_0000)
+            feed(floodStart + Int64(i) * S.hour / Int64(flood), address, principal: "user\(i)", fail: true)
+        }
+        engine.finish(into: &alerts)
+        let stats = engine.stats
+        #expect(stats.trackedKeys[.failedAuthSpike]! <= 2 * c.maxKeys)
+        #expect(stats.trackedKeys[.unexpectedSourceIP]! <= c.maxKeys)
+        #expect(stats.evictions[.failedAuthSpike]! >= flood - c.maxKeys)
+        let global = alerts.firing.of(.failedAuthSpike, .global)
+        #expect(global.count == 1, "\(alerts.firing.summary)")
+        // Decided within the flood's first minutes (the window reaches back 10 minutes).
+        #expect(global.first.map { $0.decidedAt > floodStart && $0.decidedAt <= floodStart + 5 * S.minute } == true,
+                "\(global.map { ($0.windowStart - floodStart, $0.decidedAt - floodStart) })")
+        #expect(alerts.firing.of(.failedAuthSpike, .sourceIP).isEmpty)
+        #expect(alerts.firing.of(.failedAuthSpike, .principal).isEmpty)
+    }
+
     @Test func idleKeysAreForgottenSoMemoryFollowsLiveKeys() {
         var s = Streams()
         // A different address fails once every minute for a day: 1,440 keys, never more than a few live.
