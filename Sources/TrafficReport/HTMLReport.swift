@@ -101,7 +101,7 @@ public enum HTMLReport {
             return ChartMark(start: a.incidentStart, end: end, cssClass: severity.rawValue,
                              title: "\(ReportFormat.minute(a.incidentStart)) \(a.detector.rawValue)/\(a.scope.rawValue): \(a.message)")
         }
-        page.raw("<p class=\"hint\">Buckets of \(ReportFormat.span(width)), times in UTC. Shaded spans are incidents, from their start to their resolution (red: critical, amber: warning); hover one for its alert.</p>")
+        page.raw("<p class=\"hint\">Buckets of \(ReportFormat.span(width)), times in UTC. Shaded spans are incidents, from their start to their last evidence (red: critical, amber: warning); hover one for its alert.</p>")
         let requests = SVGChart(kind: .stackedBars, label: "Requests per \(ReportFormat.span(width)) by protocol", series: [
             ChartSeries(name: "REST", cssClass: "rest", values: buckets.map { Double($0.byProtocol[0]) }),
             ChartSeries(name: "SOAP", cssClass: "soap", values: buckets.map { Double($0.byProtocol[1]) }),
