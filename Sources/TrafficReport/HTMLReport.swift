@@ -325,6 +325,6 @@ private struct Page {
     .split{display:grid;grid-template-columns:3fr 2fr;gap:24px}.split h2{margin-top:28px}
     ul.facts{padding-left:20px}table.settings td:first-child{width:40%}
     @media (max-width:900px){.split{grid-template-columns:1fr}}
-    @media print{body{max-width:none;padding:0;font-size:11px}h2{break-after:avoid}figure,tr,.card{break-inside:avoid}svg.chart{border:none}.split{grid-template-columns:1fr 1fr}a{color:inherit}}
+    @media print{*{-webkit-print-color-adjust:exact;print-color-adjust:exact}body{max-width:none;padding:0;font-size:11px}h2{break-after:avoid}figure,tr,.card{break-inside:avoid}svg.chart{border:none}.split{grid-template-columns:1fr 1fr}a{color:inherit}}
     """
 }
