@@ -318,7 +318,7 @@ final class GlobalRate {
 enum RateJudgement {
     static func evaluate(_ b: inout RateBaseline, thresholds t: RateThresholds, decay: (mean: Double, peak: Double),
                          minute m: Int64, key: AlertKey, name: String, noun: String, lastEvent: Int64,
-                         samples: [Origin], explained: Int = 0) -> IncidentFinding? {
+                         samples: @autoclosure () -> [Origin], explained: Int = 0) -> IncidentFinding? {
         let window = max(0, b.window(endingAt: m, window: t.windowMinutes, decay: decay) - explained)
         let windowStart = m - Int64(t.windowMinutes) + 1
         guard windowStart * 60_000 >= b.firstSeen + t.learningSeconds * 1000 else { return nil }
@@ -331,7 +331,7 @@ enum RateJudgement {
             observed: Double(window), baseline: b.mean, threshold: threshold,
             severity: Double(window) >= 3 * threshold ? .critical : .warning, message: message,
             firstEvent: b.earliest(from: windowStart, through: m) ?? windowStart * 60_000,
-            lastEvent: lastEvent, samples: samples)
+            lastEvent: lastEvent, samples: samples())
     }
 }
 
