@@ -195,7 +195,13 @@ import Testing
             kills += 1
             try start()
         }
-        usleep(2_000_000)
+        // Wait until the last run's checkpoint reaches the end of the file (a slow build, such
+        // as ThreadSanitizer's, needs far longer than a release build), then stop it.
+        let size = Int64((try FileManager.default.attributesOfItem(atPath: log.path)[.size] as? Int) ?? 0)
+        let database = dir.appendingPathComponent("state/state.sqlite")
+        let deadline = Date().addingTimeInterval(180)
+        while (try? Self.checkpointOffset(database)) != size && Date() < deadline { usleep(200_000) }
+        #expect(try Self.checkpointOffset(database) == size)
         let last = runs.last!
         #expect(last.terminate() == 0)
         #expect(kills >= 3)
@@ -372,6 +378,20 @@ import Testing
         L.append((0..<5).map { L.line(Double($0), ip: "192.0.2.50", user: "svc_b", status: 401) }.joined(), to: log)
         #expect(tail.wait { tail.alertLines.count == 1 })
         #expect(tail.terminate() == 0)
+    }
+
+    /// The furthest file checkpoint in a state database (read-only, with Python's sqlite3).
+    static func checkpointOffset(_ database: URL) throws -> Int64? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); print(c.execute('SELECT max(offset) FROM file').fetchone()[0])", database.path]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// Changes a state database behind logwatch's back (with Python's sqlite3).
