@@ -2,9 +2,9 @@ import AnomalyEngine
 import Foundation
 
 /// Numbers, times and durations as the report prints them.
-enum ReportFormat {
+public enum ReportFormat {
     /// 12,345
-    static func count(_ n: Int64) -> String {
+    public static func count(_ n: Int64) -> String {
         let digits = String(n.magnitude)
         var out = ""
         for (i, ch) in digits.enumerated() {

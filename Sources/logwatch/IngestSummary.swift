@@ -52,12 +52,5 @@ struct IngestSummary {
     }
 }
 
-func group(_ n: Int64) -> String {
-    let digits = String(n.magnitude)
-    var out = ""
-    for (i, ch) in digits.enumerated() {
-        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-        out.append(ch)
-    }
-    return n < 0 ? "-" + out : out
-}
+/// 12,345: counts as the summaries print them (the report prints them the same way).
+func group(_ n: Int64) -> String { ReportFormat.count(n) }
