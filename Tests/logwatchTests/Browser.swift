@@ -69,15 +69,8 @@ enum Browser {
     /// Pixels of each colour (hex RRGGBB) in a PNG, counted by Tests/logwatchTests/pngcolors.py.
     static func colourCounts(_ png: URL, _ colours: [String]) throws -> [String: Int] {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("pngcolors.py")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script.path, png.path] + colours
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        let (_, output) = try CLI.tool(["python3", script.path, png.path] + colours)
         struct Result: Decodable { var counts: [String: Int] }
-        return try JSONDecoder().decode(Result.self, from: data).counts
+        return try JSONDecoder().decode(Result.self, from: Data(output.utf8)).counts
     }
 }

@@ -57,11 +57,27 @@ enum CLI {
     }
 
     static func compress(_ tool: String, _ file: URL) throws -> URL {
+        _ = try Self.tool(tool, "-q", "-k", "-f", file.path)
+        return URL(fileURLWithPath: file.path + (tool == "gzip" ? ".gz" : ".zst"))
+    }
+
+    /// Runs a helper program found on the PATH (python3, zstd, ...) with standard input empty
+    /// and standard error discarded, and returns its exit status and standard output.
+    static func tool(_ arguments: String...) throws -> (status: Int32, stdout: String) {
+        try tool(arguments)
+    }
+
+    static func tool(_ arguments: [String]) throws -> (status: Int32, stdout: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [tool, "-q", "-k", "-f", file.path]
+        p.arguments = arguments
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
         try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return URL(fileURLWithPath: file.path + (tool == "gzip" ? ".gz" : ".zst"))
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

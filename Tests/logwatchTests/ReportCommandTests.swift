@@ -149,15 +149,7 @@ import Testing
         // standard input so that the display ticks: half the log, a pause, the rest.
         let sample = S.samples.first { $0.hasSuffix("gateway-access.log.zst") }!
         let pipeline = "(zstd -dc '\(sample)' | head -12000; sleep 1.5; zstd -dc '\(sample)' | tail -n +12001) | '\(CLI.binary.path)' scan -"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import pty, sys; pty.spawn(sys.argv[1:])", "sh", "-c", pipeline]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let (_, text) = try CLI.tool("python3", "-c", "import pty, sys; pty.spawn(sys.argv[1:])", "sh", "-c", pipeline)
         let redraw = "\r\u{1B}[Klogwatch: "
         #expect(text.components(separatedBy: redraw).count - 1 >= 3, "several redraws of one line: \(text.suffix(600))")
         #expect(text.contains("MB read"), "standard input has no known size: bytes read, no percent")

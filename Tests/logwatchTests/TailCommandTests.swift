@@ -384,26 +384,14 @@ import Testing
 
     /// The furthest file checkpoint in a state database (read-only, with Python's sqlite3).
     static func checkpointOffset(_ database: URL) throws -> Int64? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); print(c.execute('SELECT max(offset) FROM file').fetchone()[0])", database.path]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let (_, text) = try CLI.tool("python3", "-c", "import sqlite3,sys; c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); print(c.execute('SELECT max(offset) FROM file').fetchone()[0])", database.path)
         return Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// Changes a state database behind logwatch's back (with Python's sqlite3).
     static func sql(_ statements: String, on database: URL) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database.path, statements]
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw SinkTestError("python3 sqlite3 failed on \(database.path)") }
+        let (status, _) = try CLI.tool("python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database.path, statements)
+        guard status == 0 else { throw SinkTestError("python3 sqlite3 failed on \(database.path)") }
     }
 
     @Test func unusableStateIsAClearErrorNeverACrash() throws {
