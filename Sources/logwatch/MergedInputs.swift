@@ -63,8 +63,55 @@ final class MergedInputs {
         failed = true
     }
 
+    /// Replaces the contents of `batch` with up to `limit` next events of all inputs, by event
+    /// time; false (and `batch` empty) when every input has ended.
+    ///
+    /// While one input is in play and no other is due, its events go straight into the batch
+    /// (one copy per event, no comparison): the common case of one file, or of rotated files
+    /// that do not overlap.
+    func fill(_ batch: inout [TransactionEvent], limit: Int) -> Bool {
+        batch.removeAll(keepingCapacity: true)
+        while batch.count < limit {
+            if active.count == 1 && (pending.isEmpty || pending[0].firstTime > active[0].next.time) {
+                let due = pending.first?.firstTime ?? Int64.max
+                batch.append(active[0].next)
+                let reader = active[0].reader
+                var held: TransactionEvent?
+                var ended = false
+                do {
+                    while batch.count < limit {
+                        guard let e = try reader.next() else { ended = true; break }
+                        if e.time >= due { held = e; break }
+                        batch.append(e)
+                    }
+                } catch {
+                    damaged(reader, error)
+                    ended = true
+                }
+                if let held {
+                    active[0].next = held
+                } else if ended {
+                    active.removeAll()
+                    self.ended(reader)
+                } else if let e = read(reader) {
+                    // The batch is full: keep the input's next event in hand.
+                    active[0].next = e
+                } else {
+                    active.removeAll()
+                    self.ended(reader)
+                }
+                continue
+            }
+            guard let e = next() else { break }
+            batch.append(e)
+        }
+        eventsOut += Int64(batch.count)
+        publishProgress()
+        return !batch.isEmpty
+    }
+
     /// The next event of all inputs by event time, or nil when every input has ended.
-    func next() -> TransactionEvent? {
+    private func next() -> TransactionEvent? {
         while true {
             let current = active.indices.min { active[$0].next.time < active[$1].next.time }
             // Open every input whose first event is due before the earliest one in hand.
@@ -73,14 +120,9 @@ final class MergedInputs {
                 open(p)
                 continue
             }
-            guard let i = current else {
-                publishProgress()
-                return nil
-            }
+            guard let i = current else { return nil }
             let event = active[i].next
             advance(i)
-            eventsOut += 1
-            if eventsOut & 4095 == 0 { publishProgress() }
             return event
         }
     }
@@ -131,10 +173,14 @@ final class MergedInputs {
         do {
             return try reader.next()
         } catch {
-            printError("logwatch: \(TextSafety.escape(error.description)); \(reader.stats.events) events before it were kept")
-            summary.unreadable += 1
-            failed = true
+            damaged(reader, error)
             return nil
         }
+    }
+
+    private func damaged(_ reader: LogReader, _ error: IngestError) {
+        printError("logwatch: \(TextSafety.escape(error.description)); \(reader.stats.events) events before it were kept")
+        summary.unreadable += 1
+        failed = true
     }
 }

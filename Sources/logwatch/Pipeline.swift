@@ -30,6 +30,16 @@ final class EventBatchQueue: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// A batch if one is queued, without waiting.
+    func take() -> [TransactionEvent]? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !batches.isEmpty else { return nil }
+        let batch = batches.removeFirst()
+        condition.broadcast()
+        return batch
+    }
+
     /// The next batch, or nil once the producer has finished and everything was taken.
     func pop() -> [TransactionEvent]? {
         condition.lock()
@@ -42,49 +52,64 @@ final class EventBatchQueue: @unchecked Sendable {
     }
 }
 
-/// Reads and parses on a thread of its own, so decoding and parsing overlap with detection.
+/// The events of merged inputs, in batches: read on the caller's thread (`jobs` 1), or on a
+/// thread of their own so that decoding and parsing overlap with detection.
 ///
-/// The merged inputs are handed to the reader thread and touched by nothing else until the
-/// queue reports the end, which happens after the thread's last use of them (the queue's lock
-/// orders the two).
-final class PipelinedEvents {
+/// With a reader thread, the merged inputs are handed to it and touched by nothing else until
+/// the queue reports the end, which happens after the thread's last use of them (the queue's
+/// lock orders the two). Batch buffers go back to the reader once used, so the steady state
+/// allocates nothing.
+final class EventBatches {
     private final class Handoff: @unchecked Sendable {
         let inputs: MergedInputs
         init(_ inputs: MergedInputs) { self.inputs = inputs }
     }
 
-    private let queue: EventBatchQueue
-    private var current: [TransactionEvent] = []
-    private var index = 0
+    private let inputs: MergedInputs?
+    private let filled: EventBatchQueue?
+    private let empty: EventBatchQueue?
+    private let batchSize: Int
 
-    init(_ inputs: MergedInputs, batchSize: Int = 4096, queuedBatches: Int = 8) {
-        let queue = EventBatchQueue(capacity: queuedBatches)
-        self.queue = queue
+    init(_ inputs: MergedInputs, jobs: Int, batchSize: Int = 4096, queuedBatches: Int = 8) {
+        self.batchSize = batchSize
+        guard jobs > 1 else {
+            self.inputs = inputs
+            filled = nil
+            empty = nil
+            return
+        }
+        self.inputs = nil
+        let filled = EventBatchQueue(capacity: queuedBatches)
+        let empty = EventBatchQueue(capacity: queuedBatches + 2)
+        self.filled = filled
+        self.empty = empty
         let handoff = Handoff(inputs)
         Thread.detachNewThread {
             var batch: [TransactionEvent] = []
             batch.reserveCapacity(batchSize)
-            while let e = handoff.inputs.next() {
-                batch.append(e)
-                if batch.count == batchSize {
-                    queue.push(batch)
-                    batch = []
-                    batch.reserveCapacity(batchSize)
-                }
+            while handoff.inputs.fill(&batch, limit: batchSize) {
+                filled.push(batch)
+                batch = empty.take() ?? []
+                batch.reserveCapacity(batchSize)
             }
-            if !batch.isEmpty { queue.push(batch) }
-            queue.finish()
+            filled.finish()
         }
     }
 
-    /// The next event, or nil when every input has been read (the reader thread is then done).
-    func next() -> TransactionEvent? {
-        if index == current.count {
-            guard let batch = queue.pop() else { return nil }
-            current = batch
-            index = 0
+    /// Replaces `batch` with the next events; false when every input has been read (a reader
+    /// thread is then done).
+    func next(_ batch: inout [TransactionEvent]) -> Bool {
+        if let inputs { return inputs.fill(&batch, limit: batchSize) }
+        guard let filled, let empty else { return false }
+        if batch.capacity > 0 {
+            batch.removeAll(keepingCapacity: true)
+            empty.push(batch)
         }
-        defer { index += 1 }
-        return current[index]
+        guard let next = filled.pop() else {
+            batch = []
+            return false
+        }
+        batch = next
+        return true
     }
 }

@@ -73,18 +73,21 @@ struct Report: ParsableCommand {
         let merge = MergedInputs(paths: files, options: options)
         let display = progressOptions.start(inputs: files)
         merge.progress = display?.counter
-        let nextEvent = eventStream(merge, jobs: jobs)
+        let stream = EventBatches(merge, jobs: jobs)
+        var batch: [TransactionEvent] = []
         var alerts: [Alert] = []
         var outside: Int64 = 0
-        while let event = nextEvent() {
-            guard event.time >= window.0 && event.time < window.1 else { outside += 1; continue }
-            let future = engine.stats.future
-            engine.process(event, into: &alerts)
-            // Events too far ahead of the clock are not judged, and not charted either: one
-            // garbled year would stretch the time axis over nothing.
-            if engine.stats.future == future { collector.add(event) }
-            for a in alerts { collector.add(a) }
-            alerts.removeAll(keepingCapacity: true)
+        while stream.next(&batch) {
+            for event in batch {
+                guard event.time >= window.0 && event.time < window.1 else { outside += 1; continue }
+                let future = engine.stats.future
+                engine.process(event, into: &alerts)
+                // Events too far ahead of the clock are not judged, and not charted either: one
+                // garbled year would stretch the time axis over nothing.
+                if engine.stats.future == future { collector.add(event) }
+                for a in alerts { collector.add(a) }
+                alerts.removeAll(keepingCapacity: true)
+            }
         }
         engine.finish(into: &alerts)
         for a in alerts { collector.add(a) }
@@ -162,9 +165,4 @@ func loadConfiguration(_ path: String?) throws -> LogwatchConfiguration {
         printError("logwatch: \(error)")
         throw ExitCode(2)
     }
-}
-
-/// The merged events, read on a thread of their own when `jobs` allows.
-func eventStream(_ merge: MergedInputs, jobs: Int) -> () -> TransactionEvent? {
-    jobs > 1 ? PipelinedEvents(merge).next : merge.next
 }

@@ -108,11 +108,14 @@ struct Scan: ParsableCommand {
         let merge = MergedInputs(paths: files, indices: indices, options: options)
         let display = progressOptions.start(inputs: files)
         merge.progress = display?.counter
-        let nextEvent = eventStream(merge, jobs: jobs)
-        while let event = nextEvent() {
-            guard event.time >= window.0 && event.time < window.1 else { outside += 1; continue }
-            engine.process(event, into: &alerts)
-            if !alerts.isEmpty { try emit(&alerts, emitter) }
+        let stream = EventBatches(merge, jobs: jobs)
+        var batch: [TransactionEvent] = []
+        while stream.next(&batch) {
+            for event in batch {
+                guard event.time >= window.0 && event.time < window.1 else { outside += 1; continue }
+                engine.process(event, into: &alerts)
+                if !alerts.isEmpty { try emit(&alerts, emitter) }
+            }
         }
         engine.finish(into: &alerts)
         try emit(&alerts, emitter)
