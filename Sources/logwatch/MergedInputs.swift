@@ -66,9 +66,8 @@ final class MergedInputs {
     /// Replaces the contents of `batch` with up to `limit` next events of all inputs, by event
     /// time; false (and `batch` empty) when every input has ended.
     ///
-    /// While one input is in play and no other is due, its events go straight into the batch
-    /// (one copy per event, no comparison): the common case of one file, or of rotated files
-    /// that do not overlap.
+    /// While one input is in play and no other is due, its events are built straight into the
+    /// batch: the common case of one file, or of rotated files that do not overlap.
     func fill(_ batch: inout [TransactionEvent], limit: Int) -> Bool {
         batch.removeAll(keepingCapacity: true)
         while batch.count < limit {
@@ -76,29 +75,22 @@ final class MergedInputs {
                 let due = pending.first?.firstTime ?? Int64.max
                 batch.append(active[0].next)
                 let reader = active[0].reader
-                var held: TransactionEvent?
-                var ended = false
+                var more: Bool
                 do {
-                    while batch.count < limit {
-                        guard let e = try reader.next() else { ended = true; break }
-                        if e.time >= due { held = e; break }
-                        batch.append(e)
-                    }
+                    more = try reader.read(into: &batch, limit: limit, due: due)
                 } catch {
                     damaged(reader, error)
-                    ended = true
+                    more = false
                 }
-                if let held {
-                    active[0].next = held
-                } else if ended {
-                    active.removeAll()
-                    self.ended(reader)
-                } else if let e = read(reader) {
+                if more, let last = batch.last, last.time >= due {
+                    // The next input is due: hold this event back for the merge.
+                    active[0].next = batch.removeLast()
+                } else if more, let e = read(reader) {
                     // The batch is full: keep the input's next event in hand.
                     active[0].next = e
                 } else {
                     active.removeAll()
-                    self.ended(reader)
+                    ended(reader)
                 }
                 continue
             }

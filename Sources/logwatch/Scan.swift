@@ -66,7 +66,9 @@ struct Scan: ParsableCommand {
         let fullConfig = try loadConfiguration(config)
         let engineConfig = fullConfig.engine
         let specs = sinkOptions.specs(fullConfig)
-        let options = try input.ingestOptions()
+        var options = try input.ingestOptions()
+        // The detectors read neither paths nor durations: do not parse them.
+        options.fields = .detection
         let zone = options.naiveZone
         let window = (since.flatMap { parseUserTimestamp($0, zone: zone) } ?? Int64.min, until.flatMap { parseUserTimestamp($0, zone: zone) } ?? Int64.max)
 

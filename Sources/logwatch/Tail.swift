@@ -67,7 +67,9 @@ struct Tail: ParsableCommand {
             throw ExitCode(2)
         }
         var engineConfig = fullConfig.engine
-        let options = try input.ingestOptions()
+        var options = try input.ingestOptions()
+        // The detectors read neither paths nor durations: do not parse them.
+        options.fields = .detection
         let store = try state.openStore()
         var engine = try state.restoreEngine(from: store, configuration: engineConfig)
         let eventsBefore = engine.stats.events

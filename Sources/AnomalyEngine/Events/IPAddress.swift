@@ -60,7 +60,8 @@ public struct IPAddress: Hashable, Comparable, Sendable {
         }
     }
 
-    static func parseIPv4(_ bytes: UnsafeRawBufferPointer) -> UInt32? {
+    /// Dotted IPv4 text, exactly (no leading zeros, no port), as a 32-bit integer.
+    public static func parseIPv4(_ bytes: UnsafeRawBufferPointer) -> UInt32? {
         var value: UInt32 = 0
         var octet: UInt32 = 0
         var digits = 0

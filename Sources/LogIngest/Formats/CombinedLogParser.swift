@@ -5,7 +5,7 @@
 struct CombinedLogParser: LineParser {
     var format: LogFormat { .combined }
 
-    func parse(_ line: UnsafeRawBufferPointer, into slots: inout FieldSlots) -> LineVerdict {
+    func parse(_ line: UnsafeRawBufferPointer, into slots: FieldSlots) -> LineVerdict {
         if line.isEmpty { return .skip }
         var c = ByteCursor(line)
         c.skipSpaces()
@@ -53,14 +53,14 @@ struct CombinedLogParser: LineParser {
                 continue
             }
             let extra = c.token()
-            if quotedSeen >= 2 { noteExtra(extra, into: &slots) }
+            if quotedSeen >= 2 { noteExtra(extra, into: slots) }
         }
         return .fields
     }
 
     /// Durations from the fields nginx and Traefik configurations commonly append:
     /// `rt=0.012` or `request_time=0.012` (seconds), `12ms` (Traefik), a bare `0.012` (nginx $request_time).
-    private func noteExtra(_ token: UnsafeRawBufferPointer, into slots: inout FieldSlots) {
+    private func noteExtra(_ token: UnsafeRawBufferPointer, into slots: FieldSlots) {
         if let eq = token.firstIndex(of: UInt8(ascii: "=")) {
             let key = UnsafeRawBufferPointer(rebasing: token[..<eq])
             let value = UnsafeRawBufferPointer(rebasing: token[(eq + 1)...])

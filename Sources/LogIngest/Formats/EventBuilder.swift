@@ -7,58 +7,73 @@ struct EventBuilder {
     private var principals = TextCache<Void>()
     /// Path (without query) to its text and the protocol the path alone implies.
     private var paths = TextCache<APIProtocol>()
+    /// Only what the detectors read (`EventFields.detection`).
+    private let detectionOnly: Bool
 
-    init(naiveZone: NaiveTimeZone) {
+    init(naiveZone: NaiveTimeZone, fields: EventFields = .all) {
         timestamps = TimestampParser(naiveZone: naiveZone)
+        detectionOnly = fields == .detection
     }
 
     enum Failure: Error { case missingTime, badTime }
 
     mutating func build(_ slots: FieldSlots, origin: Origin) throws(Failure) -> TransactionEvent {
-        guard slots.has(.time) else { throw .missingTime }
-        guard let time = slots.withValue(.time, { timestamps.parse($0) }) ?? nil else { throw .badTime }
+        guard let timeText = slots.value(.time) else { throw .missingTime }
+        guard let time = timestamps.parse(timeText) else { throw .badTime }
         var event = TransactionEvent(time: time, origin: origin)
-        event.sourceIP = slots.withValue(.sourceIP) { Self.parseAddress($0) } ?? nil
-        event.principal = slots.withValue(.principal) { principals.value(for: $0) { (Self.text($0), ()) }.0 } ?? nil
+        if let v = slots.value(.sourceIP) { event.sourceIP = Self.parseAddress(v) }
+        if let v = slots.value(.principal) { event.principal = principals.value(for: v) { (Self.text($0), ()) }.0 }
 
-        // Method and target, from their own fields or from a request line "GET /x HTTP/1.1".
-        var method: String? = slots.withValue(.method) { Self.text($0) } ?? nil
-        var protocolKind = APIProtocol.other
-        slots.withValue(.requestLine) { line in
-            let parts = Self.splitRequestLine(line)
-            if method == nil, let m = parts.method { method = Self.text(m) }
-            if !slots.has(.path), let target = parts.target {
-                (event.path, protocolKind) = classifyTarget(target)
-            }
-        }
-        if method != nil && !Self.looksLikeMethod(method!) { method = nil }
-        event.method = method
-        slots.withValue(.path) { raw in
-            (event.path, protocolKind) = classifyTarget(raw)
-        }
-        if let typed = slots.withValue(.apiType, { Self.classifyType($0) }) ?? nil {
-            protocolKind = typed
-        }
-        event.apiProtocol = protocolKind
-
-        event.status = slots.withValue(.status) { bytes -> Int? in
-            guard let v = NumberParsing.integer(bytes), v >= 100, v <= 999 else { return nil }
-            return Int(v)
-        } ?? nil
-        event.bytes = slots.withValue(.bytes) { NumberParsing.integer($0).flatMap { $0 >= 0 ? $0 : nil } } ?? nil
-        event.durationMs = slots.withValue(.duration) { Self.durationMs($0, unit: slots.durationUnit) } ?? nil
-
-        let reason = Self.failureReason(status: event.status, errorText: slots.withValue(.errorText) { Self.errorReason($0, status: event.status) } ?? nil)
+        var status: Int?
+        if let v = slots.value(.status), let n = NumberParsing.integer(v), n >= 100, n <= 999 { status = Int(n) }
+        event.status = status
+        var reason: FailureReason?
+        if let v = slots.value(.errorText) { reason = Self.errorReason(v, status: status) }
+        reason = Self.failureReason(status: status, errorText: reason)
         event.failureReason = reason
         if reason != nil {
             event.outcome = .authFailure
-        } else if let s = event.status, s >= 400 {
+        } else if let s = status, s >= 400 {
             event.outcome = .error
         } else {
             event.outcome = .success
         }
+        if detectionOnly { return event }
+
+        // Method and target, from their own fields or from a request line "GET /x HTTP/1.1".
+        var methodBytes = slots.value(.method).flatMap { $0.isEmpty || ($0.count == 1 && $0[0] == UInt8(ascii: "-")) ? nil : $0 }
+        var protocolKind = APIProtocol.other
+        if let line = slots.value(.requestLine) {
+            let parts = Self.splitRequestLine(line)
+            if methodBytes == nil { methodBytes = parts.method }
+            if !slots.has(.path), let target = parts.target {
+                (event.path, protocolKind) = classifyTarget(target)
+            }
+        }
+        if let m = methodBytes { event.method = Self.method(m) }
+        if let raw = slots.value(.path) {
+            (event.path, protocolKind) = classifyTarget(raw)
+        }
+        if let v = slots.value(.apiType), let typed = Self.classifyType(v) {
+            protocolKind = typed
+        }
+        event.apiProtocol = protocolKind
+        if let v = slots.value(.bytes), let n = NumberParsing.integer(v), n >= 0 { event.bytes = n }
+        if let v = slots.value(.duration) { event.durationMs = Self.durationMs(v, unit: slots.durationUnit) }
         return event
     }
+
+    /// The method's text (the common ones without building a string); nil for anything that
+    /// is not a method name (letters, `-` and `_`, at most 24).
+    static func method(_ bytes: UnsafeRawBufferPointer) -> String? {
+        guard !bytes.isEmpty, bytes.count <= 24,
+              bytes.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || ($0 >= 0x61 && $0 <= 0x7A) })
+        else { return nil }
+        for known in knownMethods where known.utf8.count == bytes.count && known.utf8.elementsEqual(bytes) { return known }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static let knownMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
     // MARK: - Pieces
 
@@ -87,6 +102,8 @@ struct EventBuilder {
     /// An address possibly wrapped in brackets or followed by a port (`[::1]:443`,
     /// `203.0.113.9:51234`), or the first of a comma-separated list.
     static func parseAddress(_ raw: UnsafeRawBufferPointer) -> IPAddress? {
+        // The common case first: exactly a dotted IPv4 address.
+        if let v4 = IPAddress.parseIPv4(raw) { return IPAddress(ipv4: v4) }
         var s = raw
         if let comma = s.firstIndex(of: UInt8(ascii: ",")) { s = UnsafeRawBufferPointer(rebasing: s[..<comma]) }
         while let f = s.first, f == 0x20 { s = UnsafeRawBufferPointer(rebasing: s.dropFirst()) }
@@ -121,11 +138,6 @@ struct EventBuilder {
         }
         guard targetEnd > firstSpace + 1 else { return (method, nil) }
         return (method, UnsafeRawBufferPointer(rebasing: line[(firstSpace + 1)..<targetEnd]))
-    }
-
-    static func looksLikeMethod(_ m: String) -> Bool {
-        guard !m.isEmpty, m.utf8.count <= 24 else { return false }
-        return m.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || ($0 >= 0x61 && $0 <= 0x7A) }
     }
 
     /// Drops `scheme://host` from an absolute URL (Kong's `request.url`, proxies' CONNECT lines).

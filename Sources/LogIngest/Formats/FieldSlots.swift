@@ -27,93 +27,143 @@ public enum DurationUnit: Sendable {
 }
 
 /// The fields a parser found in one line. A field is a view into the line's own bytes (valid
-/// until the framer hands out the next line, which is after the event is built), or an owned
-/// copy when its bytes had to be rewritten (JSON escapes, CSV doubled quotes) or its source
-/// does not outlive the call. Buffers are reused from line to line: steady-state parsing
-/// allocates nothing.
-struct FieldSlots {
-    private var views: [UnsafeRawBufferPointer]
-    private var owned: [[UInt8]]
-    private var ranks: [Int]
+/// until the framer hands out the next line, which is after the event is built), or a view of
+/// a copy kept here when its bytes had to be rewritten (JSON escapes, CSV doubled quotes) or its
+/// source does not outlive the call.
+///
+/// A class over storage allocated once: setting a field is two stores, reading one a load,
+/// with no array bounds or uniqueness checks on the per-line path. Copies grow their buffer
+/// when needed and keep it: steady-state parsing allocates nothing.
+final class FieldSlots {
+    private static let roles = FieldRole.allCases.count
+    /// Per role: the value's bytes (a view of the line, or of `copies`).
+    private let views: UnsafeMutablePointer<UnsafeRawBufferPointer>
+    /// Per role: the rank of the value held (lower wins).
+    private let ranks: UnsafeMutablePointer<Int>
+    /// Per role: a buffer for values that are copies, and its capacity.
+    private let copies: UnsafeMutablePointer<UnsafeMutableRawPointer>
+    private let capacities: UnsafeMutablePointer<Int>
     private(set) var present: UInt32 = 0
-    /// Roles whose value is in `owned` rather than a view.
+    /// Roles whose value is in `copies` rather than a view of the line.
     private var ownedMask: UInt32 = 0
     var durationUnit: DurationUnit = .auto
 
     init() {
-        let n = FieldRole.allCases.count
-        views = Array(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: n)
-        owned = Array(repeating: [], count: n)
-        for i in owned.indices { owned[i].reserveCapacity(64) }
-        ranks = Array(repeating: 0, count: n)
+        let n = Self.roles
+        views = .allocate(capacity: n)
+        views.initialize(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: n)
+        ranks = .allocate(capacity: n)
+        ranks.initialize(repeating: 0, count: n)
+        copies = .allocate(capacity: n)
+        capacities = .allocate(capacity: n)
+        for i in 0..<n {
+            (copies + i).initialize(to: .allocate(byteCount: 64, alignment: 1))
+            (capacities + i).initialize(to: 64)
+        }
     }
 
-    mutating func reset() {
+    deinit {
+        for i in 0..<Self.roles { copies[i].deallocate() }
+        views.deallocate()
+        ranks.deallocate()
+        copies.deallocate()
+        capacities.deallocate()
+    }
+
+    @inline(__always)
+    func reset() {
         present = 0
         ownedMask = 0
         durationUnit = .auto
     }
 
+    @inline(__always)
     func has(_ role: FieldRole) -> Bool { present & (1 << role.rawValue) != 0 }
 
     /// Whether a value of this rank would replace the current one (lower rank wins; the first
     /// of equal ranks is kept, so a duplicate key cannot override).
+    @inline(__always)
     func wants(_ role: FieldRole, rank: Int) -> Bool {
         !has(role) || rank < ranks[role.rawValue]
     }
 
     /// Sets a field to a view of `bytes`, which must stay valid until the event is built
     /// (the line itself). Use `copy: true` for bytes that do not live that long.
-    mutating func set(_ role: FieldRole, _ bytes: UnsafeRawBufferPointer, rank: Int = 0, copy: Bool = false) {
+    @inline(__always)
+    func set(_ role: FieldRole, _ bytes: UnsafeRawBufferPointer, rank: Int = 0, copy: Bool = false) {
         guard wants(role, rank: rank) else { return }
-        let bit: UInt32 = 1 << role.rawValue
+        let r = role.rawValue
+        let bit: UInt32 = 1 << r
         if copy {
-            owned[role.rawValue].removeAll(keepingCapacity: true)
-            owned[role.rawValue].append(contentsOf: bytes)
             ownedMask |= bit
+            views[r] = UnsafeRawBufferPointer(start: copies[r], count: 0)
+            appendCopied(r, bytes)
         } else {
-            views[role.rawValue] = bytes
+            views[r] = bytes
             ownedMask &= ~bit
         }
-        ranks[role.rawValue] = rank
+        ranks[r] = rank
         present |= bit
     }
 
-    /// Starts an owned value to be appended piecewise (for JSON strings with escapes).
-    mutating func begin(_ role: FieldRole, rank: Int) {
-        owned[role.rawValue].removeAll(keepingCapacity: true)
-        ranks[role.rawValue] = rank
-        present |= 1 << role.rawValue
-        ownedMask |= 1 << role.rawValue
+    /// Starts a copied value to be appended piecewise (for JSON strings with escapes).
+    func begin(_ role: FieldRole, rank: Int) {
+        let r = role.rawValue
+        views[r] = UnsafeRawBufferPointer(start: copies[r], count: 0)
+        ranks[r] = rank
+        present |= 1 << r
+        ownedMask |= 1 << r
     }
 
-    /// Turns a view into an owned copy, so that more can be appended to it.
-    private mutating func own(_ role: FieldRole) {
-        let bit: UInt32 = 1 << role.rawValue
+    /// Turns a view into a copy, so that more can be appended to it.
+    private func own(_ r: Int) {
+        let bit: UInt32 = 1 << r
         guard ownedMask & bit == 0 else { return }
-        owned[role.rawValue].removeAll(keepingCapacity: true)
-        if present & bit != 0 { owned[role.rawValue].append(contentsOf: views[role.rawValue]) }
+        let held = present & bit != 0 ? views[r] : UnsafeRawBufferPointer(start: nil, count: 0)
+        views[r] = UnsafeRawBufferPointer(start: copies[r], count: 0)
         ownedMask |= bit
+        appendCopied(r, held)
     }
 
-    mutating func append(_ role: FieldRole, _ byte: UInt8) {
-        own(role)
-        owned[role.rawValue].append(byte)
+    /// Appends to role `r`'s copy, growing its buffer when needed.
+    private func appendCopied(_ r: Int, _ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        let held = views[r].count
+        let needed = held + bytes.count
+        if needed > capacities[r] {
+            var grown = capacities[r] * 2
+            while grown < needed { grown *= 2 }
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 1)
+            buffer.copyMemory(from: copies[r], byteCount: held)
+            copies[r].deallocate()
+            copies[r] = buffer
+            capacities[r] = grown
+        }
+        (copies[r] + held).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        views[r] = UnsafeRawBufferPointer(start: copies[r], count: needed)
     }
 
-    mutating func append(_ role: FieldRole, _ bytes: UnsafeRawBufferPointer) {
-        own(role)
-        owned[role.rawValue].append(contentsOf: bytes)
+    func append(_ role: FieldRole, _ byte: UInt8) {
+        withUnsafeBytes(of: byte) { append(role, $0) }
+    }
+
+    func append(_ role: FieldRole, _ bytes: UnsafeRawBufferPointer) {
+        own(role.rawValue)
+        appendCopied(role.rawValue, bytes)
     }
 
     /// Bytes held so far for a role (for caps on accumulated values).
-    func count(_ role: FieldRole) -> Int {
-        ownedMask & (1 << role.rawValue) != 0 ? owned[role.rawValue].count : views[role.rawValue].count
+    func count(_ role: FieldRole) -> Int { views[role.rawValue].count }
+
+    /// The value of a role, valid until the next line is framed or a value of the role is set.
+    @inline(__always)
+    func value(_ role: FieldRole) -> UnsafeRawBufferPointer? {
+        has(role) ? views[role.rawValue] : nil
     }
 
+    @inline(__always)
     func withValue<R>(_ role: FieldRole, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
         guard has(role) else { return nil }
-        if ownedMask & (1 << role.rawValue) != 0 { return owned[role.rawValue].withUnsafeBytes(body) }
         return body(views[role.rawValue])
     }
 }

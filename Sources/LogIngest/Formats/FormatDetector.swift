@@ -9,8 +9,8 @@ enum FormatDetector {
         if trimmed[0] == UInt8(ascii: "{") { return .json }
         if trimmed[0] == UInt8(ascii: "#") { return W3CLogParser.isDirective(trimmed) ? .w3c : nil }
         if trimmed.contains(UInt8(ascii: ",")) && ServiceNowCSVParser.knownColumnCount(trimmed) >= 2 { return .servicenowCSV }
-        var slots = FieldSlots()
-        if CombinedLogParser().parse(trimmed, into: &slots) == .fields {
+        let slots = FieldSlots()
+        if CombinedLogParser().parse(trimmed, into: slots) == .fields {
             var timestamps = TimestampParser(naiveZone: .utc)
             if slots.withValue(.time, { timestamps.parse($0) }) ?? nil != nil { return .combined }
         }

@@ -17,14 +17,14 @@ struct JSONLineParser: LineParser {
 
     private struct SyntaxError: Error { let reason: String }
 
-    mutating func parse(_ line: UnsafeRawBufferPointer, into slots: inout FieldSlots) -> LineVerdict {
+    mutating func parse(_ line: UnsafeRawBufferPointer, into slots: FieldSlots) -> LineVerdict {
         var c = ByteCursor(line)
         skipWhitespace(&c)
         if c.atEnd { return .skip }
         guard c.current == UInt8(ascii: "{") else { return .malformed("not a JSON object") }
         path.removeAll(keepingCapacity: true)
         do {
-            try parseObject(&c, depth: 1, inArray: false, slots: &slots)
+            try parseObject(&c, depth: 1, inArray: false, slots: slots)
             skipWhitespace(&c)
             guard c.atEnd else { return .malformed("text after the JSON object at byte \(c.index + 1)") }
         } catch {
@@ -42,7 +42,7 @@ struct JSONLineParser: LineParser {
         }
     }
 
-    private mutating func parseObject(_ c: inout ByteCursor, depth: Int, inArray: Bool, slots: inout FieldSlots) throws(SyntaxError) {
+    private mutating func parseObject(_ c: inout ByteCursor, depth: Int, inArray: Bool, slots: FieldSlots) throws(SyntaxError) {
         guard depth <= Self.maxDepth else { throw SyntaxError(reason: "nested deeper than \(Self.maxDepth) levels") }
         c.index += 1 // "{"
         skipWhitespace(&c)
@@ -52,12 +52,12 @@ struct JSONLineParser: LineParser {
             guard !c.atEnd, c.current == UInt8(ascii: "\"") else { throw SyntaxError(reason: "expected a key at byte \(c.index + 1)") }
             let pathLength = path.count
             if pathLength > 0 { path.append(UInt8(ascii: ".")) }
-            try readString(&c, into: .key, slots: &slots)
+            try readString(&c, into: .key, slots: slots)
             skipWhitespace(&c)
             guard !c.atEnd, c.current == UInt8(ascii: ":") else { throw SyntaxError(reason: "expected ':' at byte \(c.index + 1)") }
             c.index += 1
             skipWhitespace(&c)
-            try parseValue(&c, depth: depth, inArray: inArray, slots: &slots)
+            try parseValue(&c, depth: depth, inArray: inArray, slots: slots)
             path.removeSubrange(pathLength...)
             skipWhitespace(&c)
             guard !c.atEnd else { throw SyntaxError(reason: "unterminated object") }
@@ -67,14 +67,14 @@ struct JSONLineParser: LineParser {
         }
     }
 
-    private mutating func parseArray(_ c: inout ByteCursor, depth: Int, slots: inout FieldSlots) throws(SyntaxError) {
+    private mutating func parseArray(_ c: inout ByteCursor, depth: Int, slots: FieldSlots) throws(SyntaxError) {
         guard depth <= Self.maxDepth else { throw SyntaxError(reason: "nested deeper than \(Self.maxDepth) levels") }
         c.index += 1 // "["
         skipWhitespace(&c)
         if !c.atEnd && c.current == UInt8(ascii: "]") { c.index += 1; return }
         while true {
             skipWhitespace(&c)
-            try parseValue(&c, depth: depth, inArray: true, slots: &slots)
+            try parseValue(&c, depth: depth, inArray: true, slots: slots)
             skipWhitespace(&c)
             guard !c.atEnd else { throw SyntaxError(reason: "unterminated array") }
             if c.current == UInt8(ascii: ",") { c.index += 1; continue }
@@ -83,18 +83,18 @@ struct JSONLineParser: LineParser {
         }
     }
 
-    private mutating func parseValue(_ c: inout ByteCursor, depth: Int, inArray: Bool, slots: inout FieldSlots) throws(SyntaxError) {
+    private mutating func parseValue(_ c: inout ByteCursor, depth: Int, inArray: Bool, slots: FieldSlots) throws(SyntaxError) {
         guard !c.atEnd else { throw SyntaxError(reason: "missing value") }
         switch c.current {
         case UInt8(ascii: "{"):
-            try parseObject(&c, depth: depth + 1, inArray: inArray, slots: &slots)
+            try parseObject(&c, depth: depth + 1, inArray: inArray, slots: slots)
         case UInt8(ascii: "["):
-            try parseArray(&c, depth: depth + 1, slots: &slots)
+            try parseArray(&c, depth: depth + 1, slots: slots)
         case UInt8(ascii: "\""):
             if !inArray, let entry = path.withUnsafeBytes({ map.lookup($0) }), accepts(entry, slots) {
-                try readString(&c, into: .field(entry), slots: &slots)
+                try readString(&c, into: .field(entry), slots: slots)
             } else {
-                try readString(&c, into: .discard, slots: &slots)
+                try readString(&c, into: .discard, slots: slots)
             }
         default:
             let start = c.index
@@ -114,7 +114,7 @@ struct JSONLineParser: LineParser {
                 if first == UInt8(ascii: "n") { return }
             }
             if !inArray, let entry = path.withUnsafeBytes({ map.lookup($0) }), accepts(entry, slots) {
-                store(entry, literal, slots: &slots)
+                store(entry, literal, slots: slots)
             }
         }
     }
@@ -123,7 +123,7 @@ struct JSONLineParser: LineParser {
         entry.role == .errorText || slots.wants(entry.role, rank: entry.rank)
     }
 
-    private func store(_ entry: JSONFieldMap.Entry, _ value: UnsafeRawBufferPointer, slots: inout FieldSlots) {
+    private func store(_ entry: JSONFieldMap.Entry, _ value: UnsafeRawBufferPointer, slots: FieldSlots) {
         if entry.role == .errorText && slots.has(.errorText) {
             // Error texts accumulate: a code in one field, a description in another.
             guard slots.count(.errorText) < Self.maxErrorTextBytes else { return }
@@ -143,7 +143,7 @@ struct JSONLineParser: LineParser {
 
     /// Reads a string at the cursor (which is on its opening quote), unescaping it into the
     /// key path or a field slot, or only checking it.
-    private mutating func readString(_ c: inout ByteCursor, into target: StringTarget, slots: inout FieldSlots) throws(SyntaxError) {
+    private mutating func readString(_ c: inout ByteCursor, into target: StringTarget, slots: FieldSlots) throws(SyntaxError) {
         c.index += 1
         let bytes = c.bytes
         var role: FieldRole? = nil
@@ -157,7 +157,7 @@ struct JSONLineParser: LineParser {
             role = entry.role
         }
         var runStart = c.index
-        func flush(_ end: Int, _ parser: inout JSONLineParser, _ slots: inout FieldSlots) {
+        func flush(_ end: Int, _ parser: inout JSONLineParser, _ slots: FieldSlots) {
             guard end > runStart else { return }
             let run = UnsafeRawBufferPointer(rebasing: bytes[runStart..<end])
             switch target {
@@ -166,7 +166,7 @@ struct JSONLineParser: LineParser {
             case .discard: break
             }
         }
-        func emit(_ scalar: UInt32, _ parser: inout JSONLineParser, _ slots: inout FieldSlots) {
+        func emit(_ scalar: UInt32, _ parser: inout JSONLineParser, _ slots: FieldSlots) {
             var utf8 = [UInt8]()
             let s = Unicode.Scalar(scalar) ?? "\u{FFFD}"
             utf8.append(contentsOf: String(Character(s)).utf8)
@@ -179,22 +179,22 @@ struct JSONLineParser: LineParser {
         while c.index < bytes.count {
             let b = bytes[c.index]
             if b == UInt8(ascii: "\"") {
-                flush(c.index, &self, &slots)
+                flush(c.index, &self, slots)
                 c.index += 1
                 return
             }
             if b != UInt8(ascii: "\\") { c.index += 1; continue }
-            flush(c.index, &self, &slots)
+            flush(c.index, &self, slots)
             guard c.index + 1 < bytes.count else { break }
             let e = bytes[c.index + 1]
             c.index += 2
             switch e {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): emit(UInt32(e), &self, &slots)
-            case UInt8(ascii: "b"): emit(8, &self, &slots)
-            case UInt8(ascii: "f"): emit(12, &self, &slots)
-            case UInt8(ascii: "n"): emit(10, &self, &slots)
-            case UInt8(ascii: "r"): emit(13, &self, &slots)
-            case UInt8(ascii: "t"): emit(9, &self, &slots)
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): emit(UInt32(e), &self, slots)
+            case UInt8(ascii: "b"): emit(8, &self, slots)
+            case UInt8(ascii: "f"): emit(12, &self, slots)
+            case UInt8(ascii: "n"): emit(10, &self, slots)
+            case UInt8(ascii: "r"): emit(13, &self, slots)
+            case UInt8(ascii: "t"): emit(9, &self, slots)
             case UInt8(ascii: "u"):
                 guard let high = hex4(bytes, c.index) else { throw SyntaxError(reason: "invalid \\u escape at byte \(c.index - 1)") }
                 c.index += 4
@@ -211,7 +211,7 @@ struct JSONLineParser: LineParser {
                 } else if high >= 0xDC00 && high <= 0xDFFF {
                     scalar = 0xFFFD
                 }
-                emit(scalar, &self, &slots)
+                emit(scalar, &self, slots)
             default:
                 throw SyntaxError(reason: "invalid escape '\\\(Character(Unicode.Scalar(e)))' at byte \(c.index - 1)")
             }

@@ -23,7 +23,7 @@ enum LineVerdict: Equatable {
 /// Parses the lines of one format into field slots.
 protocol LineParser {
     var format: LogFormat { get }
-    mutating func parse(_ line: UnsafeRawBufferPointer, into slots: inout FieldSlots) -> LineVerdict
+    mutating func parse(_ line: UnsafeRawBufferPointer, into slots: FieldSlots) -> LineVerdict
 }
 
 /// A forward-only position in a line's bytes.

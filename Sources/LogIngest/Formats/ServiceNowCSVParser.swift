@@ -50,7 +50,7 @@ struct ServiceNowCSVParser: LineParser {
         return nil
     }
 
-    mutating func parse(_ line: UnsafeRawBufferPointer, into slots: inout FieldSlots) -> LineVerdict {
+    mutating func parse(_ line: UnsafeRawBufferPointer, into slots: FieldSlots) -> LineVerdict {
         if pendingActive {
             pending.append(0x0A)
             pending.append(contentsOf: line)
@@ -61,7 +61,7 @@ struct ServiceNowCSVParser: LineParser {
             }
             if Self.quoteOpen(pending) { return .needMore }
             pendingActive = false
-            let verdict = pending.withUnsafeBytes { parseRecord($0, into: &slots, copy: true) }
+            let verdict = pending.withUnsafeBytes { parseRecord($0, into: slots, copy: true) }
             pending.removeAll(keepingCapacity: true)
             return verdict
         }
@@ -72,12 +72,12 @@ struct ServiceNowCSVParser: LineParser {
             pendingActive = true
             return .needMore
         }
-        return parseRecord(line, into: &slots, copy: false)
+        return parseRecord(line, into: slots, copy: false)
     }
 
     /// - Parameter copy: the record's bytes do not outlive this call (a record assembled from
     ///   several lines), so fields must be copied rather than viewed.
-    private mutating func parseRecord(_ record: UnsafeRawBufferPointer, into slots: inout FieldSlots, copy: Bool) -> LineVerdict {
+    private mutating func parseRecord(_ record: UnsafeRawBufferPointer, into slots: FieldSlots, copy: Bool) -> LineVerdict {
         if !headerSeen {
             headerSeen = true
             var roles: [(role: FieldRole, rank: Int)?] = []

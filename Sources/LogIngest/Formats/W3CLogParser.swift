@@ -31,7 +31,7 @@ struct W3CLogParser: LineParser {
         return false
     }
 
-    mutating func parse(_ line: UnsafeRawBufferPointer, into slots: inout FieldSlots) -> LineVerdict {
+    mutating func parse(_ line: UnsafeRawBufferPointer, into slots: FieldSlots) -> LineVerdict {
         if line.isEmpty { return .skip }
         if line[0] == UInt8(ascii: "#") {
             let text = String(decoding: line, as: UTF8.self)

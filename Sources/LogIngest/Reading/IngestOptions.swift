@@ -10,8 +10,20 @@ public struct IngestOptions: Sendable {
     public var maxLineBytes = 64 * 1024
     /// How many malformed lines are kept as examples for the summary.
     public var malformedSampleLimit = 5
+    /// Which fields of an event are filled in.
+    public var fields: EventFields = .all
 
     public init() {}
+}
+
+/// Which fields of an event a reader fills in.
+public enum EventFields: Sendable {
+    /// Every field the log has.
+    case all
+    /// What the detectors read: time, source address, principal, status, outcome and failure
+    /// reason. Method, path, protocol, duration and size stay empty (and `other`), which saves
+    /// their parsing and the path's text on every line.
+    case detection
 }
 
 /// A line that did not parse, kept to show the user.
