@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Apache and nginx access logs, `common` and `combined`, with the extra fields that nginx and
 /// Traefik variants add after the user agent:
 ///
@@ -61,7 +67,8 @@ struct CombinedLogParser: LineParser {
     /// Durations from the fields nginx and Traefik configurations commonly append:
     /// `rt=0.012` or `request_time=0.012` (seconds), `12ms` (Traefik), a bare `0.012` (nginx $request_time).
     private func noteExtra(_ token: UnsafeRawBufferPointer, into slots: FieldSlots) {
-        if let eq = token.firstIndex(of: UInt8(ascii: "=")) {
+        if let hit = memchr(token.baseAddress!, Int32(UInt8(ascii: "=")), token.count) {
+            let eq = token.baseAddress!.distance(to: UnsafeRawPointer(hit))
             let key = UnsafeRawBufferPointer(rebasing: token[..<eq])
             let value = UnsafeRawBufferPointer(rebasing: token[(eq + 1)...])
             if Self.equals(key, "rt") || Self.equals(key, "request_time") {
@@ -84,6 +91,6 @@ struct CombinedLogParser: LineParser {
     }
 
     static func equals(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
-        literal.withUTF8Buffer { l in bytes.count == l.count && zip(bytes, l).allSatisfy { $0 == $1 } }
+        bytes.count == literal.utf8CodeUnitCount && (bytes.isEmpty || memcmp(bytes.baseAddress!, literal.utf8Start, bytes.count) == 0)
     }
 }

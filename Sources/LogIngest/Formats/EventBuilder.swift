@@ -4,9 +4,9 @@ import AnomalyEngine
 /// numbers, and classifies protocol, outcome and failure reason the same way for every format.
 struct EventBuilder {
     var timestamps: TimestampParser
-    private var principals = TextCache<Void>()
+    private let principals = TextCache<Void>()
     /// Path (without query) to its text and the protocol the path alone implies.
-    private var paths = TextCache<APIProtocol>()
+    private let paths = TextCache<APIProtocol>()
     /// Only what the detectors read (`EventFields.detection`).
     private let detectionOnly: Bool
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The formats logwatch reads.
 public enum LogFormat: String, CaseIterable, Sendable {
     case auto
@@ -49,11 +55,9 @@ struct ByteCursor {
 
     /// The bytes up to (not including) `terminator`, consuming it; nil if it never comes.
     mutating func upTo(_ terminator: UInt8) -> UnsafeRawBufferPointer? {
-        let start = index
-        while index < bytes.count && bytes[index] != terminator { index += 1 }
-        guard index < bytes.count else { index = start; return nil }
-        defer { index += 1 }
-        return UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+        guard index < bytes.count, let hit = find(terminator, from: index) else { return nil }
+        defer { index = hit + 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[index..<hit])
     }
 
     /// A double-quoted string starting at the cursor, with `\"` and `\\` escapes left in place;
@@ -61,16 +65,25 @@ struct ByteCursor {
     mutating func quoted() -> UnsafeRawBufferPointer? {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
         let start = index + 1
-        var i = start
-        while i < bytes.count {
-            let b = bytes[i]
-            if b == UInt8(ascii: "\\") { i += 2; continue }
-            if b == UInt8(ascii: "\"") {
-                index = i + 1
-                return UnsafeRawBufferPointer(rebasing: bytes[start..<i])
+        var from = start
+        while let q = find(UInt8(ascii: "\""), from: from) {
+            // Escaped when an odd number of backslashes (inside the string) precede it.
+            var backslashes = 0
+            while q - backslashes - 1 >= start && bytes[q - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+            if backslashes % 2 == 0 {
+                index = q + 1
+                return UnsafeRawBufferPointer(rebasing: bytes[start..<q])
             }
-            i += 1
+            from = q + 1
         }
         return nil
+    }
+
+    /// The index of the first `byte` at or after `from`; memchr is vectorised in glibc.
+    @inline(__always)
+    private func find(_ byte: UInt8, from: Int) -> Int? {
+        guard from < bytes.count, let base = bytes.baseAddress else { return nil }
+        guard let hit = memchr(base + from, Int32(byte), bytes.count - from) else { return nil }
+        return base.distance(to: UnsafeRawPointer(hit))
     }
 }

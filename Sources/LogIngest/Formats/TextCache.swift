@@ -11,38 +11,73 @@ import Darwin
 ///
 /// Direct-mapped: each text has one slot, chosen by its hash; a collision replaces the entry.
 /// Memory is fixed: `capacity` entries of at most `maxBytes` bytes each.
-struct TextCache<Extra> {
-    private struct Entry {
-        var hash: UInt64
-        var bytes: [UInt8]
-        var text: String?
-        var extra: Extra
-    }
-
-    private var entries: [Entry?]
+final class TextCache<Extra> {
+    /// Per slot: the hash of the bytes held (0 for an empty slot), their length, the text and
+    /// the extra. The bytes themselves are in `arena`, `maxBytes` per slot.
+    private var hashes: [UInt64]
+    private var lengths: [Int]
+    private var texts: [String?]
+    private var extras: [Extra?]
+    private let arena: UnsafeMutableRawPointer
     private let mask: Int
     private let maxBytes: Int
 
     init(capacity: Int = 1024, maxBytes: Int = 256) {
         var size = 1
         while size < capacity { size *= 2 }
-        entries = Array(repeating: nil, count: size)
+        hashes = Array(repeating: 0, count: size)
+        lengths = Array(repeating: 0, count: size)
+        texts = Array(repeating: nil, count: size)
+        extras = Array(repeating: nil, count: size)
+        arena = .allocate(byteCount: size * maxBytes, alignment: 8)
         mask = size - 1
         self.maxBytes = maxBytes
     }
 
+    deinit { arena.deallocate() }
+
     /// The cached text and extra for `bytes`, or the result of `make` (cached when short enough).
-    mutating func value(for bytes: UnsafeRawBufferPointer, make: (UnsafeRawBufferPointer) -> (String?, Extra)) -> (String?, Extra) {
-        guard bytes.count <= maxBytes else { return make(bytes) }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    func value(for bytes: UnsafeRawBufferPointer, make: (UnsafeRawBufferPointer) -> (String?, Extra)) -> (String?, Extra) {
+        let n = bytes.count
+        guard n <= maxBytes, n > 0 else { return make(bytes) }
+        let h = Self.hash(bytes) | 1
         let slot = Int(truncatingIfNeeded: h) & mask
-        if let e = entries[slot], e.hash == h, e.bytes.count == bytes.count,
-           bytes.isEmpty || e.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
-            return (e.text, e.extra)
+        let stored = arena + slot * maxBytes
+        if hashes[slot] == h, lengths[slot] == n, memcmp(stored, bytes.baseAddress!, n) == 0 {
+            return (texts[slot], extras[slot]!)
         }
         let made = make(bytes)
-        entries[slot] = Entry(hash: h, bytes: Array(bytes), text: made.0, extra: made.1)
+        stored.copyMemory(from: bytes.baseAddress!, byteCount: n)
+        hashes[slot] = h
+        lengths[slot] = n
+        texts[slot] = made.0
+        extras[slot] = made.1
         return made
+    }
+
+    /// Eight bytes at a time, multiply and fold (wyhash's mixing constant): a few
+    /// instructions a word rather than a multiply a byte.
+    @inline(__always)
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        let n = bytes.count
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
+        var i = 0
+        while i + 8 <= n {
+            h = mix(h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            i += 8
+        }
+        if i < n {
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < n { tail |= UInt64(bytes[i]) << shift; shift += 8; i += 1 }
+            h = mix(h ^ tail)
+        }
+        return h
+    }
+
+    @inline(__always)
+    private static func mix(_ x: UInt64) -> UInt64 {
+        let m = x.multipliedFullWidth(by: 0xA076_1D64_78BD_642F)
+        return m.high ^ m.low
     }
 }

@@ -48,7 +48,9 @@ public func parseUserTimestamp(_ text: String, zone: NaiveTimeZone = .utc) -> In
 /// Consecutive lines share their second, so the seconds part of the last text is cached.
 struct TimestampParser {
     var naiveZone: NaiveTimeZone
-    private var cachedKey = [UInt8](repeating: 0, count: 32)
+    /// The cached text (up to the seconds, 19 or 20 bytes) as three words: bytes 0-7, 8-15
+    /// and the last eight (overlapping), so a hit costs three loads and compares.
+    private var cachedKey: (UInt64, UInt64, UInt64) = (0, 0, 0)
     private var cachedKeyLength = 0
     private var cachedSeconds: Int64 = 0
 
@@ -81,15 +83,22 @@ struct TimestampParser {
         return v
     }
 
-    private mutating func cached(_ s: UnsafeRawBufferPointer, _ length: Int) -> Int64? {
+    @inline(__always)
+    private static func key(_ s: UnsafeRawBufferPointer, _ length: Int) -> (UInt64, UInt64, UInt64) {
+        (s.loadUnaligned(fromByteOffset: 0, as: UInt64.self), s.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+         s.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self))
+    }
+
+    /// `length` is 19 or 20, and `s` holds at least that many bytes.
+    @inline(__always)
+    private func cached(_ s: UnsafeRawBufferPointer, _ length: Int) -> Int64? {
         guard length == cachedKeyLength else { return nil }
-        for i in 0..<length where cachedKey[i] != s[i] { return nil }
-        return cachedSeconds
+        let k = Self.key(s, length)
+        return k == cachedKey ? cachedSeconds : nil
     }
 
     private mutating func remember(_ s: UnsafeRawBufferPointer, _ length: Int, _ seconds: Int64) {
-        guard length <= cachedKey.count else { return }
-        for i in 0..<length { cachedKey[i] = s[i] }
+        cachedKey = Self.key(s, length)
         cachedKeyLength = length
         cachedSeconds = seconds
     }
