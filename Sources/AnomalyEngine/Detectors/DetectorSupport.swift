@@ -36,6 +36,34 @@ func minuteOf(_ time: Int64) -> Int64 {
     time >= 0 ? time / 60_000 : -((-time + 59_999) / 60_000)
 }
 
+/// A fast 64-bit hash of bytes: eight at a time, each folded in by a 128-bit multiply
+/// (wyhash's mixing step). Not for adversarial settings on its own: a table using it must
+/// stay correct (if slower) when keys collide.
+public enum FastHash {
+    @inline(__always)
+    public static func mix(_ x: UInt64) -> UInt64 {
+        let m = x.multipliedFullWidth(by: 0xA076_1D64_78BD_642F)
+        return m.high ^ m.low
+    }
+
+    public static func bytes(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        let n = bytes.count
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
+        var i = 0
+        while i + 8 <= n {
+            h = mix(h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            i += 8
+        }
+        if i < n {
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < n { tail |= UInt64(bytes[i]) << shift; shift += 8; i += 1 }
+            h = mix(h ^ tail)
+        }
+        return h
+    }
+}
+
 /// A stable 64-bit hash (FNV-1a) for counting distinct values without keeping them.
 func stableHash(_ s: String) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -75,7 +75,7 @@ struct Counterpart {
 }
 
 /// Failures per key against fixed short- and long-window thresholds.
-final class BurstScope<Key: Hashable> {
+final class BurstScope<Key: StoreKey> {
     struct State {
         var ring: MinuteRing
         var activityStart: Int64

@@ -1,10 +1,34 @@
+/// A key for `KeyedStore`: hashed once per lookup by a cheap 64-bit function rather than by
+/// the standard library's SipHash (which, for a principal's text, cost about 300 instructions).
+protocol StoreKey: Hashable {
+    var storeHash: UInt64 { get }
+}
+
+extension String: StoreKey {
+    var storeHash: UInt64 {
+        var text = self
+        return text.withUTF8 { FastHash.bytes(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+extension IPAddress: StoreKey {
+    var storeHash: UInt64 { FastHash.mix(high ^ FastHash.mix(low ^ 0x9E37_79B9_7F4A_7C15)) }
+}
+
 /// Per-key state in flat arrays, at most `maxKeys` keys: past that, the least recently seen
 /// tenth is evicted in one pass (unless protected, e.g. by an open incident).
 ///
+/// Keys are found through an open-addressing table (linear probing, deletion by backward
+/// shift) of slot numbers, with each slot's hash kept beside it: a lookup is one hash, a few
+/// probes and one key comparison, and no allocation.
+///
 /// - Complexity: lookup and insert O(1) amortised; an eviction pass O(n log n), once per n/10 inserts.
-struct KeyedStore<Key: Hashable, State> {
-    private var index: [Key: Int] = [:]
+struct KeyedStore<Key: StoreKey, State> {
+    /// Slot number + 1 per table position, 0 when empty; the size is a power of two, at most half full.
+    private var table: [Int32] = Array(repeating: 0, count: 16)
+    private var count_ = 0
     private(set) var keys: [Key?] = []
+    private var hashes: [UInt64] = []
     var states: [State?] = []
     private(set) var lastSeen: [Int64] = []
     private var free: [Int] = []
@@ -15,36 +39,97 @@ struct KeyedStore<Key: Hashable, State> {
         self.maxKeys = max(1, maxKeys)
     }
 
-    var count: Int { index.count }
+    var count: Int { count_ }
 
-    func find(_ key: Key) -> Int? { index[key] }
+    /// The table position holding `key`, or the empty position where it would go.
+    @inline(__always)
+    private func probe(_ key: Key, _ hash: UInt64) -> (position: Int, found: Bool) {
+        let mask = table.count - 1
+        var p = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = Int(table[p])
+            if entry == 0 { return (p, false) }
+            if hashes[entry - 1] == hash && keys[entry - 1] == key { return (p, true) }
+            p = (p + 1) & mask
+        }
+    }
+
+    func find(_ key: Key) -> Int? {
+        let (p, found) = probe(key, key.storeHash)
+        return found ? Int(table[p]) - 1 : nil
+    }
 
     /// The slot of `key`, created with `make()` if new. `protect` tells which keys must not be evicted.
     mutating func slot(for key: Key, now: Int64, make: () -> State, protect: (Key) -> Bool) -> Int {
-        if let i = index[key] {
+        let hash = key.storeHash
+        let (p, found) = probe(key, hash)
+        if found {
+            let i = Int(table[p]) - 1
             if now > lastSeen[i] { lastSeen[i] = now }
             return i
         }
-        if index.count >= maxKeys { evict(protect: protect) }
+        if count_ >= maxKeys {
+            evict(protect: protect)
+        }
         let i: Int
         if let reused = free.popLast() {
             i = reused
             keys[i] = key
+            hashes[i] = hash
             states[i] = make()
             lastSeen[i] = now
         } else {
             i = keys.count
             keys.append(key)
+            hashes.append(hash)
             states.append(make())
             lastSeen.append(now)
         }
-        index[key] = i
+        insert(slot: i)
         return i
+    }
+
+    /// Enters slot `i` (whose key is not in the table) into the table, growing it when needed.
+    private mutating func insert(slot i: Int) {
+        if (count_ + 1) * 2 > table.count { grow() }
+        let mask = table.count - 1
+        var p = Int(truncatingIfNeeded: hashes[i]) & mask
+        while table[p] != 0 { p = (p + 1) & mask }
+        table[p] = Int32(i + 1)
+        count_ += 1
+    }
+
+    private mutating func grow() {
+        let old = table
+        table = Array(repeating: 0, count: old.count * 2)
+        let mask = table.count - 1
+        for entry in old where entry != 0 {
+            var p = Int(truncatingIfNeeded: hashes[Int(entry) - 1]) & mask
+            while table[p] != 0 { p = (p + 1) & mask }
+            table[p] = entry
+        }
     }
 
     mutating func remove(_ i: Int) {
         guard let key = keys[i] else { return }
-        index[key] = nil
+        let (found, present) = probe(key, hashes[i])
+        precondition(present, "a stored key is in the table")
+        // Backward-shift deletion: move later entries of the probe run into the hole.
+        let mask = table.count - 1
+        var hole = found
+        var p = (hole + 1) & mask
+        while table[p] != 0 {
+            let home = Int(truncatingIfNeeded: hashes[Int(table[p]) - 1]) & mask
+            // The entry at p may move to the hole when its home is not in (hole, p] cyclically.
+            let movable = hole <= p ? (home <= hole || home > p) : (home <= hole && home > p)
+            if movable {
+                table[hole] = table[p]
+                hole = p
+            }
+            p = (p + 1) & mask
+        }
+        table[hole] = 0
+        count_ -= 1
         keys[i] = nil
         states[i] = nil
         free.append(i)
@@ -58,8 +143,8 @@ struct KeyedStore<Key: Hashable, State> {
     private mutating func evict(protect: (Key) -> Bool) {
         let target = max(1, maxKeys / 10)
         var candidates: [(Int64, Int)] = []
-        candidates.reserveCapacity(index.count)
-        for (key, i) in index where !protect(key) { candidates.append((lastSeen[i], i)) }
+        candidates.reserveCapacity(count_)
+        for i in keys.indices { if let key = keys[i], !protect(key) { candidates.append((lastSeen[i], i)) } }
         candidates.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         for (_, i) in candidates.prefix(target) {
             remove(i)
@@ -94,13 +179,16 @@ extension KeyedStore {
         for i in 0..<n {
             if try r.bool() {
                 let k = try key(&r)
-                guard index[k] == nil else { throw r.fail("key stored twice") }
-                index[k] = i
+                let hash = k.storeHash
+                guard !probe(k, hash).found else { throw r.fail("key stored twice") }
                 keys.append(k)
+                hashes.append(hash)
                 states.append(try state(&r))
                 lastSeen.append(try r.time())
+                insert(slot: i)
             } else {
                 keys.append(nil)
+                hashes.append(0)
                 states.append(nil)
                 lastSeen.append(Int64.min)
                 free.append(i)

@@ -40,7 +40,7 @@ final class TextCache<Extra> {
     func value(for bytes: UnsafeRawBufferPointer, make: (UnsafeRawBufferPointer) -> (String?, Extra)) -> (String?, Extra) {
         let n = bytes.count
         guard n <= maxBytes, n > 0 else { return make(bytes) }
-        let h = Self.hash(bytes) | 1
+        let h = FastHash.bytes(bytes) | 1
         let slot = Int(truncatingIfNeeded: h) & mask
         let stored = arena + slot * maxBytes
         if hashes[slot] == h, lengths[slot] == n, memcmp(stored, bytes.baseAddress!, n) == 0 {
@@ -53,31 +53,5 @@ final class TextCache<Extra> {
         texts[slot] = made.0
         extras[slot] = made.1
         return made
-    }
-
-    /// Eight bytes at a time, multiply and fold (wyhash's mixing constant): a few
-    /// instructions a word rather than a multiply a byte.
-    @inline(__always)
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        let n = bytes.count
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
-        var i = 0
-        while i + 8 <= n {
-            h = mix(h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            i += 8
-        }
-        if i < n {
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n { tail |= UInt64(bytes[i]) << shift; shift += 8; i += 1 }
-            h = mix(h ^ tail)
-        }
-        return h
-    }
-
-    @inline(__always)
-    private static func mix(_ x: UInt64) -> UInt64 {
-        let m = x.multipliedFullWidth(by: 0xA076_1D64_78BD_642F)
-        return m.high ^ m.low
     }
 }

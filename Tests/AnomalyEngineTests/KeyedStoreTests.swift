@@ -1,0 +1,56 @@
+import Testing
+@testable import AnomalyEngine
+
+/// A key whose hash is chosen by the test, so that probe runs, wrap-around and collisions are
+/// exercised on purpose.
+private struct CollidingKey: StoreKey {
+    let id: Int
+    let bucket: UInt64
+    var storeHash: UInt64 { bucket }
+}
+
+@Suite struct KeyedStoreTests {
+    /// Random inserts and removals against a dictionary: every key stays findable at its slot,
+    /// removed keys are gone, whatever the collisions (8 distinct hashes for 300 keys).
+    @Test func agreesWithADictionaryUnderCollisionsAndRemovals() {
+        var store = KeyedStore<CollidingKey, Int>(maxKeys: 10_000)
+        var model: [Int: Int] = [:] // key id -> slot
+        var rng = SystemRandomNumberGenerator()
+        for step in 0..<20_000 {
+            let id = Int.random(in: 0..<300, using: &rng)
+            // Hashes near the top of the range, so probe runs wrap past the table's end.
+            let key = CollidingKey(id: id, bucket: UInt64.max - UInt64(id % 8))
+            if Bool.random(using: &rng), let slot = model[id] {
+                #expect(store.find(key) == slot)
+                store.remove(slot)
+                model[id] = nil
+            } else {
+                let slot = store.slot(for: key, now: Int64(step), make: { id }, protect: { _ in false })
+                if let known = model[id] { #expect(slot == known) }
+                model[id] = slot
+                #expect(store.states[slot] == id)
+            }
+            if step % 1000 == 0 {
+                for other in 0..<300 {
+                    let k = CollidingKey(id: other, bucket: UInt64.max - UInt64(other % 8))
+                    #expect(store.find(k) == model[other], "key \(other) after step \(step)")
+                }
+            }
+        }
+        #expect(store.count == model.count)
+    }
+
+    /// Past `maxKeys` the least recently seen tenth goes, and the rest are still found.
+    @Test func evictsTheLeastRecentlySeenAndKeepsTheRestFindable() {
+        var store = KeyedStore<String, Int>(maxKeys: 100)
+        for i in 0..<100 { _ = store.slot(for: "k\(i)", now: Int64(i), make: { i }, protect: { _ in false }) }
+        _ = store.slot(for: "new", now: 1000, make: { -1 }, protect: { $0 == "k3" })
+        #expect(store.evictions == 10)
+        #expect(store.count == 91)
+        #expect(store.find("k3") != nil, "protected")
+        // The ten oldest but the protected k3: k0-k2 and k4-k10.
+        for i in [0, 1, 2, 4, 5, 6, 7, 8, 9, 10] { #expect(store.find("k\(i)") == nil, "k\(i)") }
+        for i in 11..<100 { #expect(store.find("k\(i)").map { store.states[$0] } == i) }
+        #expect(store.find("new").map { store.states[$0] } == -1)
+    }
+}
