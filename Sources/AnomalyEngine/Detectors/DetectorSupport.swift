@@ -16,17 +16,32 @@ struct PendingMinutes {
     }
 }
 
-/// The last few origins seen, for evidence.
+/// The last few origins seen, for evidence: a ring, so adding one moves nothing.
 struct RecentOrigins {
-    private(set) var items: [(time: Int64, origin: Origin)] = []
+    private var ring: [(time: Int64, origin: Origin)] = []
+    /// Where the oldest item is, once the ring is full (the next to be replaced).
+    private var oldest = 0
     let capacity: Int
 
     init(capacity: Int = 5) { self.capacity = capacity }
 
-    mutating func add(_ time: Int64, _ origin: Origin) {
-        if items.count == capacity { items.removeFirst() }
-        items.append((time, origin))
+    init(capacity: Int, items: [(time: Int64, origin: Origin)]) {
+        self.capacity = capacity
+        ring = items
     }
+
+    @inline(__always)
+    mutating func add(_ time: Int64, _ origin: Origin) {
+        if ring.count < capacity {
+            ring.append((time, origin))
+        } else {
+            ring[oldest] = (time, origin)
+            oldest = oldest + 1 == capacity ? 0 : oldest + 1
+        }
+    }
+
+    /// Oldest first.
+    var items: [(time: Int64, origin: Origin)] { Array(ring[oldest...] + ring[..<oldest]) }
 
     var origins: [Origin] { items.map(\.origin) }
 }
@@ -54,10 +69,14 @@ public enum FastHash {
             h = mix(h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
             i += 8
         }
-        if i < n {
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n { tail |= UInt64(bytes[i]) << shift; shift += 8; i += 1 }
+        let rest = n - i
+        if rest >= 4 {
+            // Two overlapping 4-byte loads cover 4 to 7 bytes.
+            let a = UInt64(bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+            let b = UInt64(bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            h = mix(h ^ (a << 32 | b))
+        } else if rest > 0 {
+            let tail = UInt64(bytes[i]) << 16 | UInt64(bytes[i + rest / 2]) << 8 | UInt64(bytes[n - 1])
             h = mix(h ^ tail)
         }
         return h
@@ -100,8 +119,9 @@ extension RecentOrigins: SnapshotCodable {
     }
 
     init(from r: inout SnapshotReader) throws(SnapshotError) {
-        capacity = try r.intValue()
-        items = try r.array { r throws(SnapshotError) in (time: try r.time(), origin: try r.read(Origin.self)) }
+        let capacity = try r.intValue()
+        let items = try r.array { r throws(SnapshotError) in (time: try r.time(), origin: try r.read(Origin.self)) }
         guard capacity >= 1, items.count <= capacity else { throw r.fail("recent origins over capacity") }
+        self.init(capacity: capacity, items: items)
     }
 }

@@ -97,8 +97,22 @@ final class BurstScope<Key: StoreKey> {
             return counterparts.reduce(0) { $0 + ($1.lastMinute >= from && hashes.contains($1.hash) ? $1.count : 0) }
         }
 
+        /// Where each counterpart is in `counterparts`, once there are more than a few (a
+        /// cache: rebuilt from `counterparts` when missing, never saved).
+        var counterpartIndex: [UInt64: Int] = [:]
+
         mutating func note(_ hash: UInt64, minute: Int64, horizon: Int64) {
-            if let i = counterparts.firstIndex(where: { $0.hash == hash }) {
+            let found: Int?
+            if counterparts.count <= 8 {
+                found = counterparts.firstIndex { $0.hash == hash }
+            } else {
+                if counterpartIndex.count != counterparts.count {
+                    counterpartIndex.removeAll(keepingCapacity: true)
+                    for (i, c) in counterparts.enumerated() { counterpartIndex[c.hash] = i }
+                }
+                found = counterpartIndex[hash]
+            }
+            if let i = found {
                 if minute - counterparts[i].lastMinute > horizon {
                     counterparts[i].firstMinute = minute
                     counterparts[i].count = 0
@@ -110,9 +124,18 @@ final class BurstScope<Key: StoreKey> {
             let fresh = Counterpart(hash: hash, firstMinute: minute, lastMinute: minute, count: 1)
             if counterparts.count < maxCounterparts {
                 counterparts.append(fresh)
+                if !counterpartIndex.isEmpty { counterpartIndex[hash] = counterparts.count - 1 }
             } else if let oldest = counterparts.indices.min(by: { counterparts[$0].lastMinute < counterparts[$1].lastMinute }) {
+                counterpartIndex[counterparts[oldest].hash] = nil
                 counterparts[oldest] = fresh
+                counterpartIndex[hash] = oldest
             }
+        }
+
+        /// Forgets every counterpart (a new streak of activity).
+        mutating func clearCounterparts() {
+            counterparts.removeAll(keepingCapacity: true)
+            counterpartIndex.removeAll(keepingCapacity: true)
         }
     }
 
@@ -154,7 +177,7 @@ final class BurstScope<Key: StoreKey> {
             if e.time - s.lastEvent > horizon * 60_000 {
                 s.activityStart = e.time
                 s.samples.removeAll(keepingCapacity: true)
-                s.counterparts.removeAll(keepingCapacity: true)
+                s.clearCounterparts()
             }
             s.ring.add(minute)
             s.activityStart = min(s.activityStart, e.time)

@@ -56,7 +56,7 @@ final class UnexpectedSourceIPDetector {
             if incidentNetworks[incidentKey]?.allowlist == false { remember(principal, net.address, e.time) }
             return
         }
-        if settings.allowlists, let policy = policies[principal], !policy.allow.isEmpty {
+        if settings.allowlists, !policies.isEmpty, let policy = policies[principal], !policy.allow.isEmpty {
             guard !policy.allow.contains(where: { $0.contains(ip) }) else { return }
             incidentNetworks[incidentKey] = ([e.origin], e.time, true)
             if let a = holds(incidentKey, principal: principal, ip: ip, net: net, e: e, minute: minute, allowlist: true) { alerts.append(a) }
@@ -65,8 +65,8 @@ final class UnexpectedSourceIPDetector {
         guard settings.learning else { return }
         let slot = learned.slot(for: principal, now: e.time, make: { Learned(firstSeen: e.time) }, protect: { _ in false })
         let known = learned.modify(slot) { state -> Bool in
-            guard let used = state.networks[net.address] else { return false }
-            if e.time > used { state.networks[net.address] = e.time }
+            guard let at = state.networks.index(forKey: net.address) else { return false }
+            if e.time > state.networks.values[at] { state.networks.values[at] = e.time }
             return true
         }
         if known { return }

@@ -99,6 +99,7 @@ public struct TransactionEvent: Sendable, Equatable {
     public var bytes: Int64?
     public var origin: Origin
 
+    @inlinable
     public init(
         time: Int64, sourceIP: IPAddress? = nil, principal: String? = nil, apiProtocol: APIProtocol = .other,
         method: String? = nil, path: String? = nil, status: Int? = nil, outcome: Outcome = .success,

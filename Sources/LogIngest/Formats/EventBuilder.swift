@@ -20,47 +20,50 @@ struct EventBuilder {
     mutating func build(_ slots: FieldSlots, origin: Origin) throws(Failure) -> TransactionEvent {
         guard let timeText = slots.value(.time) else { throw .missingTime }
         guard let time = timestamps.parse(timeText) else { throw .badTime }
-        var event = TransactionEvent(time: time, origin: origin)
-        if let v = slots.value(.sourceIP) { event.sourceIP = Self.parseAddress(v) }
-        if let v = slots.value(.principal) { event.principal = principals.value(for: v) { (Self.text($0), ()) }.0 }
+        let sourceIP = slots.value(.sourceIP).flatMap(Self.parseAddress)
+        let principal = slots.value(.principal).flatMap { principals.value(for: $0) { (Self.text($0), ()) }.0 }
 
         var status: Int?
         if let v = slots.value(.status), let n = NumberParsing.integer(v), n >= 100, n <= 999 { status = Int(n) }
-        event.status = status
         var reason: FailureReason?
         if let v = slots.value(.errorText) { reason = Self.errorReason(v, status: status) }
         reason = Self.failureReason(status: status, errorText: reason)
-        event.failureReason = reason
+        let outcome: Outcome
         if reason != nil {
-            event.outcome = .authFailure
+            outcome = .authFailure
         } else if let s = status, s >= 400 {
-            event.outcome = .error
+            outcome = .error
         } else {
-            event.outcome = .success
+            outcome = .success
         }
-        if detectionOnly { return event }
+        if detectionOnly {
+            return TransactionEvent(time: time, sourceIP: sourceIP, principal: principal, status: status, outcome: outcome,
+                                    failureReason: reason, origin: origin)
+        }
 
         // Method and target, from their own fields or from a request line "GET /x HTTP/1.1".
         var methodBytes = slots.value(.method).flatMap { $0.isEmpty || ($0.count == 1 && $0[0] == UInt8(ascii: "-")) ? nil : $0 }
+        var path: String?
         var protocolKind = APIProtocol.other
         if let line = slots.value(.requestLine) {
             let parts = Self.splitRequestLine(line)
             if methodBytes == nil { methodBytes = parts.method }
             if !slots.has(.path), let target = parts.target {
-                (event.path, protocolKind) = classifyTarget(target)
+                (path, protocolKind) = classifyTarget(target)
             }
         }
-        if let m = methodBytes { event.method = Self.method(m) }
         if let raw = slots.value(.path) {
-            (event.path, protocolKind) = classifyTarget(raw)
+            (path, protocolKind) = classifyTarget(raw)
         }
         if let v = slots.value(.apiType), let typed = Self.classifyType(v) {
             protocolKind = typed
         }
-        event.apiProtocol = protocolKind
-        if let v = slots.value(.bytes), let n = NumberParsing.integer(v), n >= 0 { event.bytes = n }
-        if let v = slots.value(.duration) { event.durationMs = Self.durationMs(v, unit: slots.durationUnit) }
-        return event
+        var bytes: Int64?
+        if let v = slots.value(.bytes), let n = NumberParsing.integer(v), n >= 0 { bytes = n }
+        return TransactionEvent(time: time, sourceIP: sourceIP, principal: principal, apiProtocol: protocolKind,
+                                method: methodBytes.flatMap(Self.method), path: path, status: status, outcome: outcome,
+                                failureReason: reason, durationMs: slots.value(.duration).flatMap { Self.durationMs($0, unit: slots.durationUnit) },
+                                bytes: bytes, origin: origin)
     }
 
     /// The method's text (the common ones without building a string); nil for anything that

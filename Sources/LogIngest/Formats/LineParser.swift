@@ -49,8 +49,27 @@ struct ByteCursor {
     /// The bytes up to the next space or tab (or the end).
     mutating func token() -> UnsafeRawBufferPointer {
         let start = index
+        // Eight bytes at a time while eight are left (SWAR: a byte equal to a space or a tab
+        // sets its high bit in the mask; the lowest set bit is the first such byte).
+        while index + 8 <= bytes.count {
+            let w = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let hits = Self.bytesEqual(w, 0x20) | Self.bytesEqual(w, 0x09)
+            if hits != 0 {
+                index += hits.littleEndian.trailingZeroBitCount / 8
+                return UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+            }
+            index += 8
+        }
         while index < bytes.count && bytes[index] != 0x20 && bytes[index] != 0x09 { index += 1 }
         return UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+    }
+
+    /// The high bit of each byte of `word` equal to `byte` (bytes after the first equal one may
+    /// also be marked: only the lowest mark is exact, which is all `token` reads).
+    @inline(__always)
+    static func bytesEqual(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+        let x = word ^ (UInt64(byte) &* 0x0101_0101_0101_0101)
+        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
     }
 
     /// The bytes up to (not including) `terminator`, consuming it; nil if it never comes.

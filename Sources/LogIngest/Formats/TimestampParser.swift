@@ -53,6 +53,10 @@ struct TimestampParser {
     private var cachedKey: (UInt64, UInt64, UInt64) = (0, 0, 0)
     private var cachedKeyLength = 0
     private var cachedSeconds: Int64 = 0
+    /// The last whole text parsed (16 to 32 bytes) and its result.
+    private var lastText: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    private var lastTextLength = 0
+    private var lastResult: Int64 = 0
 
     init(naiveZone: NaiveTimeZone) {
         self.naiveZone = naiveZone
@@ -62,6 +66,26 @@ struct TimestampParser {
     /// form `10/Oct/2023:11:06:56 +0200`, or epoch seconds, milliseconds, microseconds or
     /// nanoseconds (told apart by magnitude), with an optional fraction.
     mutating func parse(_ text: UnsafeRawBufferPointer) -> Int64? {
+        // The same text as the last one (a log's lines share their second): the same time.
+        let n = text.count
+        if n == lastTextLength, n >= 16, n <= 32, Self.words(text) == lastText { return lastResult }
+        let result = parseUncached(text)
+        if n >= 16, n <= 32, let result {
+            lastText = Self.words(text)
+            lastTextLength = n
+            lastResult = result
+        }
+        return result
+    }
+
+    /// Four 8-byte words covering 16 to 32 bytes (the middle ones may overlap).
+    @inline(__always)
+    private static func words(_ s: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64) {
+        (s.loadUnaligned(fromByteOffset: 0, as: UInt64.self), s.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+         s.loadUnaligned(fromByteOffset: s.count - 16, as: UInt64.self), s.loadUnaligned(fromByteOffset: s.count - 8, as: UInt64.self))
+    }
+
+    private mutating func parseUncached(_ text: UnsafeRawBufferPointer) -> Int64? {
         var s = text
         // Trim quotes, brackets and spaces that some producers keep.
         while let f = s.first, f == 0x20 || f == UInt8(ascii: "[") || f == UInt8(ascii: "\"") { s = UnsafeRawBufferPointer(rebasing: s.dropFirst()) }

@@ -11,6 +11,8 @@ public final class LogReader {
     private let decoding: DecodingReader
     private let framer: LineFramer
     private var parser: (any LineParser)?
+    /// `parser != nil`, kept apart: comparing the optional existential with nil copies it.
+    private var detected = false
     private let slots = FieldSlots()
     private var builder: EventBuilder
     private var undetectedLines = 0
@@ -63,7 +65,7 @@ public final class LogReader {
         resumeOffset = resumeAt
         resumePoint = resumeAt
         stats.stream = .plain
-        if options.format != .auto { parser = Self.makeParser(options.format, options: options) }
+        if options.format != .auto { parser = Self.makeParser(options.format, options: options); detected = true }
         stats.format = parser?.format
     }
 
@@ -75,7 +77,7 @@ public final class LogReader {
         framer = LineFramer(reader: decoding, maxLineBytes: options.maxLineBytes)
         builder = EventBuilder(naiveZone: options.naiveZone, fields: options.fields)
         stats.stream = decoding.kind
-        if options.format != .auto { parser = Self.makeParser(options.format, options: options) }
+        if options.format != .auto { parser = Self.makeParser(options.format, options: options); detected = true }
         stats.format = parser?.format
     }
 
@@ -151,7 +153,7 @@ public final class LogReader {
                 }
             }
             let priming = lineEnd <= resumeOffset
-            if parser == nil {
+            if !detected {
                 if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { resumePoint = lineEnd; continue }
                 guard let format = FormatDetector.detect(line.bytes) else {
                     undetectedLines += 1
@@ -160,6 +162,7 @@ public final class LogReader {
                     continue
                 }
                 parser = Self.makeParser(format, options: options)
+                detected = true
                 stats.format = format
             }
             if priming {
