@@ -113,10 +113,13 @@ struct Scan: ParsableCommand {
         let stream = EventBatches(merge, jobs: jobs)
         var batch: [TransactionEvent] = []
         while stream.next(&batch) {
-            for event in batch {
-                guard event.time >= window.0 && event.time < window.1 else { outside += 1; continue }
-                engine.process(event, into: &alerts)
-                if !alerts.isEmpty { try emit(&alerts, emitter) }
+            // Through the buffer: each event is read in place, not copied out of the array.
+            try batch.withUnsafeBufferPointer { events in
+                for i in events.indices {
+                    guard events[i].time >= window.0 && events[i].time < window.1 else { outside += 1; continue }
+                    engine.process(events[i], into: &alerts)
+                    if !alerts.isEmpty { try emit(&alerts, emitter) }
+                }
             }
         }
         engine.finish(into: &alerts)

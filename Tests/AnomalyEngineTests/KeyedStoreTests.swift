@@ -54,3 +54,42 @@ private struct CollidingKey: StoreKey {
         #expect(store.find("new").map { store.states[$0] } == -1)
     }
 }
+
+@Suite struct MinuteRingTests {
+    /// Random adds (in order, late, too late, after gaps longer than the ring) against a plain
+    /// per-minute model: every sum and earliest time over every range agrees.
+    @Test func agreesWithAPlainModel() {
+        let capacity = 13
+        var ring = MinuteRing(capacity: capacity, keepFirstTimes: true)
+        var counts: [Int64: Int] = [:]
+        var firsts: [Int64: Int64] = [:]
+        var newest = Int64.min
+        var rng = SystemRandomNumberGenerator()
+        var minute: Int64 = -40 // negative minutes too (times before 1970)
+        for _ in 0..<5_000 {
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0: minute += Int64.random(in: 1...40, using: &rng) // a gap, sometimes longer than the ring
+            case 1...3: minute += 1
+            default: break
+            }
+            let m = minute - Int64.random(in: 0...15, using: &rng) // sometimes late, sometimes too late
+            let time = m * 60_000 + Int64.random(in: 0..<60_000, using: &rng)
+            let held = newest == Int64.min || m > newest - Int64(capacity)
+            ring.add(m, time: time)
+            if held {
+                counts[m, default: 0] += 1
+                firsts[m] = min(firsts[m] ?? Int64.max, time)
+                newest = max(newest, m)
+            }
+            let from = newest - Int64(capacity) + 1
+            for low in (from - 3)...(newest + 1) {
+                for high in [low, low + 2, newest] where high >= low {
+                    let expected = (max(low, from)...max(high, from)).reduce(0) { $0 + ($1 <= high ? counts[$1] ?? 0 : 0) }
+                    #expect(ring.sum(from: low, through: high) == expected)
+                    let earliest = (max(low, from)...max(high, from)).first { $0 <= high && (counts[$0] ?? 0) > 0 }.flatMap { firsts[$0] }
+                    #expect(ring.earliest(from: low, through: high) == earliest)
+                }
+            }
+        }
+    }
+}

@@ -5,8 +5,9 @@ struct MinuteRing {
     private var counts: [UInt32]
     /// Earliest event time per minute, when kept (for evidence).
     private var firstTimes: [Int64]
-    /// The newest minute the ring holds (its slot is `newest % capacity`).
+    /// The newest minute the ring holds, and its slot (`newest` modulo the capacity).
     private(set) var newest: Int64 = Int64.min
+    private var newestSlot = 0
 
     init(capacity: Int, keepFirstTimes: Bool = false) {
         counts = Array(repeating: 0, count: capacity)
@@ -20,29 +21,42 @@ struct MinuteRing {
         Int(((minute % Int64(counts.count)) + Int64(counts.count)) % Int64(counts.count))
     }
 
+    /// The slot of `minute`, a minute the ring holds (at most `capacity - 1` before `newest`),
+    /// from `newestSlot` without a division: the common case is the newest minute itself.
+    @inline(__always)
+    private func slotNearNewest(_ minute: Int64) -> Int {
+        let s = newestSlot - Int(newest - minute)
+        return s >= 0 ? s : s + counts.count
+    }
+
     /// Adds to a minute's count; a minute older than the ring holds is ignored (returns false).
     @discardableResult
     mutating func add(_ minute: Int64, _ n: UInt32 = 1) -> Bool {
         if newest == Int64.min {
             newest = minute
+            newestSlot = slot(minute)
         } else if minute > newest {
             let gap = minute - newest
             if gap >= Int64(counts.count) {
                 for i in counts.indices { counts[i] = 0 }
                 for i in firstTimes.indices { firstTimes[i] = Int64.max }
+                newestSlot = slot(minute)
             } else {
-                var m = newest + 1
-                while m <= minute {
-                    counts[slot(m)] = 0
-                    if !firstTimes.isEmpty { firstTimes[slot(m)] = Int64.max }
-                    m += 1
+                // Clear the minutes skipped over, stepping the slot along with wrap-around.
+                var s = newestSlot
+                for _ in 0..<Int(gap) {
+                    s += 1
+                    if s == counts.count { s = 0 }
+                    counts[s] = 0
+                    if !firstTimes.isEmpty { firstTimes[s] = Int64.max }
                 }
+                newestSlot = s
             }
             newest = minute
         } else if minute <= newest - Int64(counts.count) {
             return false
         }
-        let s = slot(minute)
+        let s = slotNearNewest(minute)
         counts[s] = counts[s] &+ n
         return true
     }
@@ -50,7 +64,7 @@ struct MinuteRing {
     /// Adds one event at `time` (milliseconds) in `minute`, remembering the minute's earliest time.
     mutating func add(_ minute: Int64, time: Int64) {
         guard add(minute), !firstTimes.isEmpty else { return }
-        let s = slot(minute)
+        let s = slotNearNewest(minute)
         if time < firstTimes[s] { firstTimes[s] = time }
     }
 
@@ -60,11 +74,11 @@ struct MinuteRing {
         let low = max(from, newest - Int64(counts.count) + 1)
         let high = min(through, newest)
         guard high >= low else { return nil }
-        var m = low
-        while m <= high {
-            let s = slot(m)
+        var s = slotNearNewest(low)
+        for _ in 0...Int(high - low) {
             if counts[s] > 0 { return firstTimes[s] }
-            m += 1
+            s += 1
+            if s == counts.count { s = 0 }
         }
         return nil
     }
@@ -75,10 +89,16 @@ struct MinuteRing {
         let low = max(from, newest - Int64(counts.count) + 1)
         let high = min(through, newest)
         guard high >= low else { return 0 }
-        var total = 0
-        var m = low
-        while m <= high { total += Int(counts[slot(m)]); m += 1 }
-        return total
+        return counts.withUnsafeBufferPointer { c in
+            var total = 0
+            var s = slotNearNewest(low)
+            for _ in 0...Int(high - low) {
+                total += Int(c[s])
+                s += 1
+                if s == c.count { s = 0 }
+            }
+            return total
+        }
     }
 }
 
@@ -96,8 +116,10 @@ extension MinuteRing: SnapshotCodable {
         }
         firstTimes = try r.array { r throws(SnapshotError) in try r.time() }
         newest = try r.time()
+        newestSlot = 0
         guard !counts.isEmpty, firstTimes.isEmpty || firstTimes.count == counts.count else {
             throw r.fail("minute ring of \(counts.count) minutes and \(firstTimes.count) first times")
         }
+        if newest != Int64.min { newestSlot = slot(newest) }
     }
 }
