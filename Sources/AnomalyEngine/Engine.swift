@@ -50,7 +50,7 @@ public final class Engine {
     private var latenessMs: Int64 { configuration.maxLatenessSeconds * 1000 }
 
     /// Feeds one event; alerts it completes are appended to `alerts`.
-    public func process(_ e: TransactionEvent, into alerts: inout [Alert]) {
+    public func process(_ e: borrowing TransactionEvent, into alerts: inout [Alert]) {
         if e.time > futureLimit {
             counters.future += 1
             return

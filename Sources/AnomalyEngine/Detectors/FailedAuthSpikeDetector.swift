@@ -125,7 +125,13 @@ final class BurstScope<Key: StoreKey> {
             if counterparts.count < maxCounterparts {
                 counterparts.append(fresh)
                 if !counterpartIndex.isEmpty { counterpartIndex[hash] = counterparts.count - 1 }
-            } else if let oldest = counterparts.indices.min(by: { counterparts[$0].lastMinute < counterparts[$1].lastMinute }) {
+            } else {
+                // The least recently seen (the first of equals) makes room.
+                let oldest = counterparts.withUnsafeBufferPointer { c in
+                    var best = 0
+                    for i in 1..<c.count where c[i].lastMinute < c[best].lastMinute { best = i }
+                    return best
+                }
                 counterpartIndex[counterparts[oldest].hash] = nil
                 counterparts[oldest] = fresh
                 counterpartIndex[hash] = oldest
