@@ -1,3 +1,10 @@
+import AnomalyEngine
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Where each field of an event is found in JSON logs: dotted paths (nested objects and dotted
 /// keys are the same thing here), in order of preference, per role.
 ///
@@ -5,15 +12,20 @@
 /// Kong, Envoy, AWS API Gateway and ServiceNow table exports.
 public struct JSONFieldMap: Sendable {
     struct Entry: Sendable {
-        let path: [UInt8]
         let role: FieldRole
         let rank: Int
         let unit: DurationUnit
     }
 
     private(set) var entries: [Entry] = []
+    /// Each entry's path, and all of them end to end in `arena` (at `offsets`) for lookups.
+    private var paths: [[UInt8]] = []
+    private var arena: [UInt8] = []
+    private var offsets: [Int] = []
+    private var lengths: [Int] = []
     private var table: [Int32] = []
     private var mask = 0
+    private var longestPath = 0
 
     public static let defaultPaths: [FieldRole: [String]] = [
         .time: ["@timestamp", "timestamp", "StartUTC", "StartLocal", "start_time", "time", "ts", "time_iso8601",
@@ -67,8 +79,12 @@ public struct JSONFieldMap: Sendable {
         while size < entries.count * 4 { size *= 2 }
         table = Array(repeating: -1, count: size)
         mask = size - 1
-        for (index, entry) in entries.enumerated() {
-            var slot = entry.path.withUnsafeBytes { Self.hash($0) } & mask
+        for (index, path) in paths.enumerated() {
+            offsets.append(arena.count)
+            lengths.append(path.count)
+            arena.append(contentsOf: path)
+            longestPath = max(longestPath, path.count)
+            var slot = path.withUnsafeBytes { Self.hash($0) } & mask
             while table[slot] >= 0 { slot = (slot + 1) & mask }
             table[slot] = Int32(index)
         }
@@ -76,26 +92,30 @@ public struct JSONFieldMap: Sendable {
 
     private mutating func add(_ path: String, role: FieldRole, rank: Int, unit: DurationUnit) {
         // A path named for two roles keeps its first role.
-        guard !entries.contains(where: { $0.path == Array(path.utf8) }) else { return }
-        entries.append(Entry(path: Array(path.utf8), role: role, rank: rank, unit: unit))
+        let bytes = Array(path.utf8)
+        guard !paths.contains(bytes) else { return }
+        paths.append(bytes)
+        entries.append(Entry(role: role, rank: rank, unit: unit))
     }
 
     @inline(__always)
     static func hash(_ bytes: UnsafeRawBufferPointer) -> Int {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return Int(truncatingIfNeeded: h >> 1)
+        Int(truncatingIfNeeded: FastHash.bytes(bytes) >> 1)
     }
 
     /// The entry for a dotted path, found without allocating.
     func lookup(_ path: UnsafeRawBufferPointer) -> Entry? {
+        guard path.count <= longestPath, !path.isEmpty else { return nil }
         var slot = Self.hash(path) & mask
-        while true {
-            let index = Int(table[slot])
-            if index < 0 { return nil }
-            let entry = entries[index]
-            if entry.path.count == path.count && entry.path.withUnsafeBytes({ $0.elementsEqual(path) }) { return entry }
-            slot = (slot + 1) & mask
+        return arena.withUnsafeBytes { arena in
+            while true {
+                let index = Int(table[slot])
+                if index < 0 { return nil }
+                if lengths[index] == path.count && memcmp(arena.baseAddress! + offsets[index], path.baseAddress!, path.count) == 0 {
+                    return entries[index]
+                }
+                slot = (slot + 1) & mask
+            }
         }
     }
 }

@@ -8,11 +8,11 @@ struct JSONLineParser: LineParser {
     /// Nesting beyond this is refused as malformed (no recursion without bound).
     static let maxDepth = 64
     static let maxErrorTextBytes = 4096
-    private var path: [UInt8] = []
+    /// The dotted path of the value being read (`http.response.status_code`).
+    private let path = PathBuffer()
 
     init(map: JSONFieldMap) {
         self.map = map
-        path.reserveCapacity(256)
     }
 
     private struct SyntaxError: Error { let reason: String }
@@ -22,7 +22,7 @@ struct JSONLineParser: LineParser {
         skipWhitespace(&c)
         if c.atEnd { return .skip }
         guard c.current == UInt8(ascii: "{") else { return .malformed("not a JSON object") }
-        path.removeAll(keepingCapacity: true)
+        path.count = 0
         do {
             try parseObject(&c, depth: 1, inArray: false, slots: slots)
             skipWhitespace(&c)
@@ -58,7 +58,7 @@ struct JSONLineParser: LineParser {
             c.index += 1
             skipWhitespace(&c)
             try parseValue(&c, depth: depth, inArray: inArray, slots: slots)
-            path.removeSubrange(pathLength...)
+            path.count = pathLength
             skipWhitespace(&c)
             guard !c.atEnd else { throw SyntaxError(reason: "unterminated object") }
             if c.current == UInt8(ascii: ",") { c.index += 1; continue }
@@ -91,7 +91,7 @@ struct JSONLineParser: LineParser {
         case UInt8(ascii: "["):
             try parseArray(&c, depth: depth + 1, slots: slots)
         case UInt8(ascii: "\""):
-            if !inArray, let entry = path.withUnsafeBytes({ map.lookup($0) }), accepts(entry, slots) {
+            if !inArray, let entry = map.lookup(path.bytes), accepts(entry, slots) {
                 try readString(&c, into: .field(entry), slots: slots)
             } else {
                 try readString(&c, into: .discard, slots: slots)
@@ -113,7 +113,7 @@ struct JSONLineParser: LineParser {
                 }
                 if first == UInt8(ascii: "n") { return }
             }
-            if !inArray, let entry = path.withUnsafeBytes({ map.lookup($0) }), accepts(entry, slots) {
+            if !inArray, let entry = map.lookup(path.bytes), accepts(entry, slots) {
                 store(entry, literal, slots: slots)
             }
         }
@@ -143,7 +143,35 @@ struct JSONLineParser: LineParser {
 
     /// Reads a string at the cursor (which is on its opening quote), unescaping it into the
     /// key path or a field slot, or only checking it.
+    @inline(__always)
     private mutating func readString(_ c: inout ByteCursor, into target: StringTarget, slots: FieldSlots) throws(SyntaxError) {
+        let bytes = c.bytes
+        // The common case, a string without escapes: find its end eight bytes at a time and
+        // take it as a view of the line.
+        let end = Self.quoteOrBackslash(bytes, from: c.index + 1)
+        guard end < bytes.count else { throw SyntaxError(reason: "unterminated string") }
+        if bytes[end] == UInt8(ascii: "\"") {
+            let run = UnsafeRawBufferPointer(rebasing: bytes[(c.index + 1)..<end])
+            c.index = end + 1
+            switch target {
+            case .key: path.append(run)
+            case .field(let entry):
+                if entry.role == .errorText && slots.has(.errorText) {
+                    slots.append(.errorText, UInt8(ascii: " "))
+                    slots.append(.errorText, run)
+                } else {
+                    slots.set(entry.role, run, rank: entry.rank)
+                    if entry.role == .duration { slots.durationUnit = entry.unit }
+                }
+            case .discard: break
+            }
+            return
+        }
+        try readEscapedString(&c, into: target, slots: slots)
+    }
+
+    /// `readString` for a string with escapes.
+    private mutating func readEscapedString(_ c: inout ByteCursor, into target: StringTarget, slots: FieldSlots) throws(SyntaxError) {
         c.index += 1
         let bytes = c.bytes
         var role: FieldRole? = nil
@@ -161,7 +189,7 @@ struct JSONLineParser: LineParser {
             guard end > runStart else { return }
             let run = UnsafeRawBufferPointer(rebasing: bytes[runStart..<end])
             switch target {
-            case .key: parser.path.append(contentsOf: run)
+            case .key: parser.path.append(run)
             case .field: slots.append(role!, run)
             case .discard: break
             }
@@ -171,7 +199,7 @@ struct JSONLineParser: LineParser {
             let s = Unicode.Scalar(scalar) ?? "\u{FFFD}"
             utf8.append(contentsOf: String(Character(s)).utf8)
             switch target {
-            case .key: parser.path.append(contentsOf: utf8)
+            case .key: utf8.withUnsafeBytes { parser.path.append($0) }
             case .field: for b in utf8 { slots.append(role!, b) }
             case .discard: break
             }
@@ -220,6 +248,20 @@ struct JSONLineParser: LineParser {
         throw SyntaxError(reason: "unterminated string")
     }
 
+    /// The index of the first `"` or `\\` at or after `from`, or `bytes.count`.
+    @inline(__always)
+    private static func quoteOrBackslash(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int {
+        var i = from
+        while i + 8 <= bytes.count {
+            let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let hits = ByteCursor.bytesEqual(w, UInt8(ascii: "\"")) | ByteCursor.bytesEqual(w, UInt8(ascii: "\\"))
+            if hits != 0 { return i + hits.littleEndian.trailingZeroBitCount / 8 }
+            i += 8
+        }
+        while i < bytes.count && bytes[i] != UInt8(ascii: "\"") && bytes[i] != UInt8(ascii: "\\") { i += 1 }
+        return i
+    }
+
     private func hex4(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt16? {
         guard at + 4 <= bytes.count else { return nil }
         var v: UInt16 = 0
@@ -228,5 +270,46 @@ struct JSONLineParser: LineParser {
             v = v << 4 | UInt16(h)
         }
         return v
+    }
+}
+
+/// A growable byte buffer for the key path, reused from line to line.
+final class PathBuffer {
+    private var storage: UnsafeMutableRawPointer
+    private var capacity: Int
+    var count = 0
+
+    init(capacity: Int = 256) {
+        self.capacity = capacity
+        storage = .allocate(byteCount: capacity, alignment: 1)
+    }
+
+    deinit { storage.deallocate() }
+
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: storage, count: count) }
+
+    @inline(__always)
+    func append(_ byte: UInt8) {
+        if count == capacity { grow(to: count + 1) }
+        storage.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+        count += 1
+    }
+
+    @inline(__always)
+    func append(_ run: UnsafeRawBufferPointer) {
+        guard !run.isEmpty else { return }
+        if count + run.count > capacity { grow(to: count + run.count) }
+        (storage + count).copyMemory(from: run.baseAddress!, byteCount: run.count)
+        count += run.count
+    }
+
+    private func grow(to needed: Int) {
+        var grown = capacity * 2
+        while grown < needed { grown *= 2 }
+        let bigger = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 1)
+        bigger.copyMemory(from: storage, byteCount: count)
+        storage.deallocate()
+        storage = bigger
+        capacity = grown
     }
 }
