@@ -29,6 +29,8 @@ struct Events: ParsableCommand {
         let out = OutputStream(fd: 1)
         var summary = IngestSummary()
         var failed = false
+        // Read once: the property wrapper's getter cost 4% of a run when called per event.
+        let countOnly = count
         for (index, path) in files.enumerated() {
             let reader: LogReader
             do {
@@ -41,7 +43,7 @@ struct Events: ParsableCommand {
             }
             do {
                 while let event = try reader.next() {
-                    if !count { out.append { JSONWriter.event(event, file: path, to: &$0); $0.append(0x0A) } }
+                    if !countOnly { out.append { JSONWriter.event(event, file: path, to: &$0); $0.append(0x0A) } }
                 }
             } catch {
                 out.flush()

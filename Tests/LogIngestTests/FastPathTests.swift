@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+@testable import LogIngest
+import AnomalyEngine
+
+/// The shortcuts of the per-line path give what the plain path gives.
+@Suite struct FastPathTests {
+    static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("samples")
+
+    /// `fields: .detection` keeps every field a detector reads, as `.all` reads it, and leaves
+    /// the others empty; in every format the samples hold.
+    @Test(arguments: ["gateway-access.log.zst", "kong-gateway.jsonl.zst", "servicenow-transactions.csv.gz", "iis-orders-service.log.gz"])
+    func detectionFieldsAreTheDetectorsFieldsOfAFullRead(_ name: String) throws {
+        let path = Self.samples.appendingPathComponent(name).path
+        var detection = IngestOptions()
+        detection.fields = .detection
+        let all = Fixtures.read(path: path)
+        let few = Fixtures.read(path: path, options: detection)
+        #expect(all.error == nil && few.error == nil)
+        #expect(all.events.count > 1000)
+        #expect(few.events.count == all.events.count)
+        #expect(few.stats.malformed == all.stats.malformed)
+        // The full read has the other fields (else this test would prove nothing about them).
+        #expect(all.events.contains { $0.path != nil && $0.durationMs != nil })
+        for (a, d) in zip(all.events, few.events) {
+            #expect(d.time == a.time && d.sourceIP == a.sourceIP && d.principal == a.principal && d.status == a.status)
+            #expect(d.outcome == a.outcome && d.failureReason == a.failureReason && d.origin == a.origin)
+            #expect(d.path == nil && d.method == nil && d.durationMs == nil && d.bytes == nil && d.apiProtocol == .other)
+        }
+    }
+
+    /// Reading into a batch gives the events `next()` gives, stops at the limit, and stops
+    /// right after the first event at or past `due`.
+    @Test func batchReadsGiveTheSameEventsAndStopWhereTold() throws {
+        let text = Fixtures.combinedLines(1000)
+        let expected = Fixtures.read(text).events
+        let path = Fixtures.temporaryFile(Array(text.utf8), name: "batch.log")
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let reader = try LogReader(path: path, inputIndex: 0, options: IngestOptions())
+        var batch: [TransactionEvent] = []
+        #expect(try reader.read(into: &batch, limit: 300))
+        #expect(batch.count == 300)
+        let due = expected[450].time
+        #expect(try reader.read(into: &batch, limit: 1000, due: due))
+        // Lines are one second apart: the first event at or past `due` is the 451st.
+        #expect(batch.count == 451 && batch.last == expected[450])
+        var more = true
+        while more { more = try reader.read(into: &batch, limit: batch.count + 128) }
+        #expect(batch == expected)
+        #expect(try reader.read(into: &batch, limit: 2000) == false)
+    }
+
+    /// Tokens found eight bytes at a time end where a byte-by-byte scan ends, whatever mix of
+    /// spaces, tabs and non-ASCII bytes surrounds them.
+    @Test func tokensFoundByWordsMatchAByteScan() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x20, 0x09, 0x41, 0x2E, 0xA0, 0x89, 0xC3, 0x00, 0x22]
+        for _ in 0..<2000 {
+            let bytes = (0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            bytes.withUnsafeBytes { raw in
+                var c = ByteCursor(raw)
+                var reference = 0
+                while true {
+                    c.skipSpaces()
+                    while reference < raw.count && (raw[reference] == 0x20 || raw[reference] == 0x09) { reference += 1 }
+                    #expect(c.index == reference)
+                    if c.atEnd { break }
+                    let start = reference
+                    while reference < raw.count && raw[reference] != 0x20 && raw[reference] != 0x09 { reference += 1 }
+                    let token = c.token()
+                    #expect(Array(token) == Array(raw[start..<reference]), "\(bytes)")
+                }
+            }
+        }
+    }
+
+    /// Quoted fields end at the first quote not escaped by an odd run of backslashes.
+    @Test(arguments: [
+        (#""abc" rest"#, "abc"),
+        (#""a\"b" rest"#, #"a\"b"#),
+        (#""a\\" rest"#, #"a\\"#),
+        (#""a\\\"b\\" x"#, #"a\\\"b\\"#),
+        (#""""#, ""),
+    ])
+    func quotedFieldsEndAtTheFirstUnescapedQuote(_ input: String, _ expected: String) {
+        var bytes = Array(input.utf8)
+        bytes.withUnsafeMutableBytes { raw in
+            var c = ByteCursor(UnsafeRawBufferPointer(raw))
+            let q = c.quoted()
+            #expect(q.map { String(decoding: $0, as: UTF8.self) } == expected)
+        }
+    }
+
+    @Test func anUnterminatedQuoteIsNil() {
+        var bytes = Array(#""abc\" and on"#.utf8)
+        bytes.withUnsafeMutableBytes { raw in
+            var c = ByteCursor(UnsafeRawBufferPointer(raw))
+            #expect(c.quoted() == nil)
+        }
+    }
+
+    /// JSON strings with and without escapes, as keys and values, long and short.
+    @Test func jsonStringsWithAndWithoutEscapes() throws {
+        let long = String(repeating: "x", count: 100)
+        let r = Fixtures.read("""
+        {"time":"2025-11-28T00:00:01Z","user":"plain_\(long)","status":200}
+        {"time":"2025-11-28T00:00:02Z","us\\u0065r":"esc\\"aped","status":401}
+        {"time":"2025-11-28T00:00:03Z","error":"invalid_client","error_description":"bad \\"secret\\"","status":400}
+
+        """)
+        #expect(r.malformed.isEmpty)
+        #expect(r.events.map(\.principal) == ["plain_\(long)", "esc\"aped", nil])
+        #expect(r.events.map(\.failureReason) == [nil, .badCredentials, .oauthInvalidClient])
+    }
+}
