@@ -65,10 +65,13 @@ public final class Engine {
             advance(closingBefore: minuteOf(newest - latenessMs), into: &alerts)
         }
         let minute = minuteOf(e.time)
-        volume?.observe(e, minute: minute)
+        // The principal's hash for every detector's store, computed once.
+        let principalHash = e.principal?.storeHash ?? 0
+        volume?.observe(e, minute: minute, principalHash: principalHash)
         var immediate: [Alert] = []
-        failedAuth?.observe(e, minute: minute, firstOpenMinute: closedBefore == Int64.min ? minute : closedBefore, into: &immediate)
-        unexpectedIP?.observe(e, minute: minute, into: &immediate)
+        failedAuth?.observe(e, minute: minute, firstOpenMinute: closedBefore == Int64.min ? minute : closedBefore,
+                            principalHash: principalHash, into: &immediate)
+        unexpectedIP?.observe(e, minute: minute, principalHash: principalHash, into: &immediate)
         guard !immediate.isEmpty else { return }
         for i in immediate.indices { immediate[i].decidedAt = e.time }
         alerts.append(contentsOf: immediate)

@@ -34,15 +34,15 @@ final class FailedAuthSpikeDetector {
     /// fail2ban's maxretry), not when its minute closes: the count so far can only grow, so the
     /// judgement at the close would hold too, and it then finds the incident already open.
     /// `firstOpenMinute` is the oldest minute not closed yet.
-    func observe(_ e: TransactionEvent, minute: Int64, firstOpenMinute: Int64, into alerts: inout [Alert]) {
+    func observe(_ e: TransactionEvent, minute: Int64, firstOpenMinute: Int64, principalHash: UInt64, into alerts: inout [Alert]) {
         guard e.outcome == .authFailure else { return }
         if let ip = e.sourceIP, let byAddress {
-            byAddress.observe(ip, e, minute: minute, counterpart: e.principal.map(stableHash))
-            byAddress.judgeEarly(ip, minute: minute, firstOpenMinute: firstOpenMinute, realertMs: realertMs, into: &alerts)
+            let slot = byAddress.observe(ip, hash: ip.storeHash, e, minute: minute, counterpart: e.principal.map(stableHash))
+            byAddress.judgeEarly(ip, slot: slot, minute: minute, firstOpenMinute: firstOpenMinute, realertMs: realertMs, into: &alerts)
         }
         if let p = e.principal, let byPrincipal {
-            byPrincipal.observe(p, e, minute: minute, counterpart: e.sourceIP.map(stableHash))
-            byPrincipal.judgeEarly(p, minute: minute, firstOpenMinute: firstOpenMinute, realertMs: realertMs,
+            let slot = byPrincipal.observe(p, hash: principalHash, e, minute: minute, counterpart: e.sourceIP.map(stableHash))
+            byPrincipal.judgeEarly(p, slot: slot, minute: minute, firstOpenMinute: firstOpenMinute, realertMs: realertMs,
                                    explainedCounterparts: byAddress?.openIncidentHashes ?? [], into: &alerts)
         }
         global?.observe(e, minute: minute)
@@ -172,9 +172,11 @@ final class BurstScope<Key: StoreKey> {
 
     private var horizon: Int { max(thresholds.longWindowMinutes, thresholds.shortWindowMinutes) }
 
-    func observe(_ key: Key, _ e: TransactionEvent, minute: Int64, counterpart: UInt64?) {
+    /// Counts a failure for `key` (whose `storeHash` is `hash`); returns the key's slot.
+    @discardableResult
+    func observe(_ key: Key, hash: UInt64, _ e: TransactionEvent, minute: Int64, counterpart: UInt64?) -> Int {
         let capacity = 2 * horizon + 4
-        let slot = store.slot(for: key, now: e.time, make: {
+        let slot = store.slot(for: key, hash: hash, now: e.time, make: {
             State(ring: MinuteRing(capacity: capacity), activityStart: e.time, lastEvent: e.time)
         }, protect: { self.book.isOpen($0) }) // pending slots need no protection: each is looked up again at close
         let horizon = Int64(self.horizon)
@@ -195,6 +197,7 @@ final class BurstScope<Key: StoreKey> {
             return true
         }
         if newMinute { pending.mark(slot, minute: minute) }
+        return slot
     }
 
     private var openHashCache: Set<UInt64> = []
@@ -212,12 +215,17 @@ final class BurstScope<Key: StoreKey> {
 
     /// Judges a key's windows as they stand, before its minute closes, when it has no open
     /// incident: the first alert of a burst comes with the event that completes it.
-    func judgeEarly(_ key: Key, minute m: Int64, firstOpenMinute: Int64, realertMs: Int64, explainedCounterparts: Set<UInt64> = [], into alerts: inout [Alert]) {
-        guard book.open.isEmpty || !book.isOpen(key), let slot = store.find(key), let s = store.states[slot],
-              let finding = evaluate(key, s, minute: m, explained: explainedCounterparts) else { return }
-        // The failures of minutes not closed yet are in the finding, and each minute's close
-        // adds the whole minute to the incident's total: they are left out of it here.
-        let open = s.ring.sum(from: max(firstOpenMinute, finding.windowStart / 60_000), through: m)
+    /// `slot` is the key's, from `observe`.
+    func judgeEarly(_ key: Key, slot: Int, minute m: Int64, firstOpenMinute: Int64, realertMs: Int64, explainedCounterparts: Set<UInt64> = [], into alerts: inout [Alert]) {
+        guard book.open.isEmpty || !book.isOpen(key) else { return }
+        // Judged in place: copying the state would retain each of its arrays.
+        let judged = store.modify(slot) { s -> (IncidentFinding, Int)? in
+            guard let finding = evaluate(key, s, minute: m, explained: explainedCounterparts) else { return nil }
+            // The failures of minutes not closed yet are in the finding, and each minute's close
+            // adds the whole minute to the incident's total: they are left out of it here.
+            return (finding, s.ring.sum(from: max(firstOpenMinute, finding.windowStart / 60_000), through: m))
+        }
+        guard let (finding, open) = judged else { return }
         if let alert = book.holds(key, finding, realertMs: realertMs, countedLater: open) {
             alerts.append(alert)
             openHashesValid = false

@@ -38,7 +38,8 @@ final class UnexpectedSourceIPDetector {
         IPNetwork(containing: ip, prefixLength128: ip.isIPv4 ? 96 + settings.ipv4Prefix : settings.ipv6Prefix)
     }
 
-    func observe(_ e: TransactionEvent, minute: Int64, into alerts: inout [Alert]) {
+    /// `principalHash` is the principal's `storeHash`.
+    func observe(_ e: TransactionEvent, minute: Int64, principalHash: UInt64, into alerts: inout [Alert]) {
         guard e.outcome == .success, let principal = e.principal, let ip = e.sourceIP else { return }
         let net = network(of: ip)
         let incidentKey = IncidentKey(principal: principal, network: net.address)
@@ -63,7 +64,7 @@ final class UnexpectedSourceIPDetector {
             return
         }
         guard settings.learning else { return }
-        let slot = learned.slot(for: principal, now: e.time, make: { Learned(firstSeen: e.time) }, protect: { _ in false })
+        let slot = learned.slot(for: principal, hash: principalHash, now: e.time, make: { Learned(firstSeen: e.time) }, protect: { _ in false })
         let known = learned.modify(slot) { state -> Bool in
             guard let at = state.networks.index(forKey: net.address) else { return false }
             if e.time > state.networks.values[at] { state.networks.values[at] = e.time }

@@ -32,11 +32,12 @@ final class VolumeSurgeDetector {
 
     /// Counts every request except failed authentications, which are the failed-auth
     /// detector's: a brute force is one alert, not also a volume surge.
-    func observe(_ e: TransactionEvent, minute: Int64) {
+    /// `principalHash` is the principal's `storeHash`.
+    func observe(_ e: TransactionEvent, minute: Int64, principalHash: UInt64) {
         guard e.outcome != .authFailure else { return }
         global?.observe(e, minute: minute)
         guard let t = settings.principal, let p = e.principal else { return }
-        let slot = principals.slot(for: p, now: e.time, make: {
+        let slot = principals.slot(for: p, hash: principalHash, now: e.time, make: {
             State(baseline: RateBaseline(windowMinutes: t.windowMinutes, firstSeen: e.time), lastEvent: e.time)
         }, protect: { self.book.isOpen($0) })
         let decay = self.decay

@@ -18,6 +18,12 @@ public struct IPAddress: Hashable, Comparable, Sendable {
 
     public var isIPv4: Bool { high == 0 && (low >> 32) == 0xffff }
 
+    /// One word into the hasher rather than two: dictionaries keyed by address hash half as
+    /// many bytes. Equal addresses feed equal words.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(high &* 0x9E37_79B9_7F4A_7C15 ^ low)
+    }
+
     public var ipv4Value: UInt32 { UInt32(truncatingIfNeeded: low) }
 
     public static func < (a: IPAddress, b: IPAddress) -> Bool {

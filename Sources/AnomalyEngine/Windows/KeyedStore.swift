@@ -54,14 +54,21 @@ struct KeyedStore<Key: StoreKey, State> {
         }
     }
 
-    func find(_ key: Key) -> Int? {
-        let (p, found) = probe(key, key.storeHash)
+    func find(_ key: Key) -> Int? { find(key, hash: key.storeHash) }
+
+    /// `find` with the key's `storeHash` computed by the caller (once for several stores).
+    func find(_ key: Key, hash: UInt64) -> Int? {
+        let (p, found) = probe(key, hash)
         return found ? Int(table[p]) - 1 : nil
     }
 
     /// The slot of `key`, created with `make()` if new. `protect` tells which keys must not be evicted.
     mutating func slot(for key: Key, now: Int64, make: () -> State, protect: (Key) -> Bool) -> Int {
-        let hash = key.storeHash
+        slot(for: key, hash: key.storeHash, now: now, make: make, protect: protect)
+    }
+
+    /// `slot(for:now:make:protect:)` with the key's `storeHash` computed by the caller.
+    mutating func slot(for key: Key, hash: UInt64, now: Int64, make: () -> State, protect: (Key) -> Bool) -> Int {
         let (p, found) = probe(key, hash)
         if found {
             let i = Int(table[p]) - 1
