@@ -15,7 +15,7 @@ final class EventBatchQueue: @unchecked Sendable {
     }
 
     /// Blocks while the queue is full (so a fast reader cannot run ahead without bound).
-    func push(_ batch: [TransactionEvent]) {
+    func push(_ batch: consuming [TransactionEvent]) {
         condition.lock()
         while batches.count >= capacity { condition.wait() }
         batches.append(batch)
@@ -102,8 +102,12 @@ final class EventBatches {
         if let inputs { return inputs.fill(&batch, limit: batchSize) }
         guard let filled, let empty else { return false }
         if batch.capacity > 0 {
-            batch.removeAll(keepingCapacity: true)
-            empty.push(batch)
+            // Handed back whole and emptied by the reader thread when it fills the buffer
+            // again: releasing the events (each holds strings) is work taken off this thread.
+            // Moved, so that the reader finds it uniquely referenced and reuses it.
+            let used = batch
+            batch = []
+            empty.push(consume used)
         }
         guard let next = filled.pop() else {
             batch = []
