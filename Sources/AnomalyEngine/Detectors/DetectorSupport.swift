@@ -1,19 +1,39 @@
 /// Keys with events in a minute that has not closed yet, so each is judged once when it closes.
+///
+/// A short list of minutes (those within the allowed lateness), each with the slots marked in
+/// it; marking appends (the newest minute is found first), and `take` sorts and drops repeats.
 struct PendingMinutes {
-    private var byMinute: [Int64: Set<Int>] = [:]
+    private var minutes: [(minute: Int64, slots: [Int])] = []
 
     mutating func mark(_ slot: Int, minute: Int64) {
-        byMinute[minute, default: []].insert(slot)
+        var i = minutes.count - 1
+        while i >= 0 && minutes[i].minute != minute { i -= 1 }
+        if i >= 0 {
+            minutes[i].slots.append(slot)
+        } else {
+            minutes.append((minute, [slot]))
+        }
     }
 
-    mutating func take(_ minute: Int64) -> Set<Int> {
-        byMinute.removeValue(forKey: minute) ?? []
+    /// The slots marked in `minute`, sorted, each once; the minute is forgotten.
+    mutating func take(_ minute: Int64) -> [Int] {
+        guard let i = minutes.firstIndex(where: { $0.minute == minute }) else { return [] }
+        return Self.sortedUnique(minutes.remove(at: i).slots)
     }
 
-    /// Whether a slot has events in a minute not yet closed.
-    func contains(_ slot: Int) -> Bool {
-        byMinute.values.contains { $0.contains(slot) }
+    static func sortedUnique(_ slots: [Int]) -> [Int] {
+        var sorted = slots.sorted()
+        var kept = 0
+        for i in sorted.indices where i == 0 || sorted[i] != sorted[i - 1] {
+            sorted[kept] = sorted[i]
+            kept += 1
+        }
+        sorted.removeLast(sorted.count - kept)
+        return sorted
     }
+
+    /// Every slot with events in a minute not yet closed.
+    var allSlots: Set<Int> { Set(minutes.lazy.flatMap(\.slots)) }
 }
 
 /// The last few origins seen, for evidence: a ring, so adding one moves nothing.
@@ -96,20 +116,20 @@ func stableHash(_ ip: IPAddress) -> UInt64 {
 
 extension PendingMinutes: SnapshotCodable {
     func write(to w: inout SnapshotWriter) {
-        w.array(byMinute.sorted { $0.key < $1.key }) { w, entry in
-            w.int(entry.key)
-            w.array(entry.value.sorted()) { $0.int($1) }
+        w.array(minutes.sorted { $0.minute < $1.minute }) { w, entry in
+            w.int(entry.minute)
+            w.array(Self.sortedUnique(entry.slots)) { $0.int($1) }
         }
     }
 
     init(from r: inout SnapshotReader) throws(SnapshotError) {
         for (minute, slots) in try r.array({ r throws(SnapshotError) in (try r.time(), try r.array { r throws(SnapshotError) in try r.intValue() }) }) {
-            byMinute[minute] = Set(slots)
+            for slot in slots { mark(slot, minute: minute) }
         }
     }
 
     /// Whether every slot named is below `count` (a snapshot's slots must exist).
-    func slotsBelow(_ count: Int) -> Bool { byMinute.values.allSatisfy { $0.allSatisfy { $0 >= 0 && $0 < count } } }
+    func slotsBelow(_ count: Int) -> Bool { minutes.allSatisfy { $0.slots.allSatisfy { $0 >= 0 && $0 < count } } }
 }
 
 extension RecentOrigins: SnapshotCodable {

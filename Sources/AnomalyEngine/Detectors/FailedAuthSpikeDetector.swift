@@ -236,11 +236,18 @@ final class BurstScope<Key: StoreKey> {
 
     func close(minute m: Int64, realertMs: Int64, explainedCounterparts: Set<UInt64> = [], into alerts: inout [Alert]) {
         var slots = pending.take(m)
-        for key in book.open.keys { if let i = store.find(key) { slots.insert(i) } }
-        for slot in slots.sorted() {
-            guard let key = store.keys[slot], let s = store.states[slot] else { continue }
-            book.add(key, count: s.ring.sum(from: m, through: m), lastEvent: s.lastEvent)
-            guard let finding = evaluate(key, s, minute: m, explained: explainedCounterparts) else { continue }
+        if !book.open.isEmpty {
+            for key in book.open.keys { if let i = store.find(key) { slots.append(i) } }
+            slots = PendingMinutes.sortedUnique(slots)
+        }
+        for slot in slots {
+            guard let key = store.keys[slot], store.states[slot] != nil else { continue }
+            // Read in place: copying the state would retain each of its arrays.
+            let (count, lastEvent, finding) = store.modify(slot) { s in
+                (s.ring.sum(from: m, through: m), s.lastEvent, evaluate(key, s, minute: m, explained: explainedCounterparts))
+            }
+            book.add(key, count: count, lastEvent: lastEvent)
+            guard let finding else { continue }
             if let alert = book.holds(key, finding, realertMs: realertMs) { alerts.append(alert) }
         }
         for (_, alert) in book.resolveQuiet(at: m, afterMinutes: resolveAfter, noun: "failed logins", describe: describe) {
@@ -299,9 +306,10 @@ final class BurstScope<Key: StoreKey> {
     /// follows the number of live keys, not the length of the input.
     private func sweep(_ m: Int64) {
         let cutoff = (m - Int64(2 * horizon)) * 60_000
+        let marked = pending.allSlots
         for slot in 0..<store.keys.count {
-            guard let key = store.keys[slot], let s = store.states[slot], s.lastEvent < cutoff, !book.isOpen(key) else { continue }
-            if !pending.contains(slot) { store.remove(slot) }
+            guard let key = store.keys[slot], let last = store.states[slot]?.lastEvent, last < cutoff, !book.isOpen(key) else { continue }
+            if !marked.contains(slot) { store.remove(slot) }
         }
     }
 }

@@ -55,8 +55,11 @@ final class VolumeSurgeDetector {
     func close(minute m: Int64, into alerts: inout [Alert]) {
         if let t = settings.principal {
             var slots = pending.take(m)
-            for key in book.open.keys { if let i = principals.find(key) { slots.insert(i) } }
-            for slot in slots.sorted() {
+            if !book.open.isEmpty {
+                for key in book.open.keys { if let i = principals.find(key) { slots.append(i) } }
+                slots = PendingMinutes.sortedUnique(slots)
+            }
+            for slot in slots {
                 guard let key = principals.keys[slot], var s = principals.states[slot] else { continue }
                 principals.states[slot] = nil // so `s` is the only reference and mutating it copies nothing
                 book.add(key, count: s.baseline.count(minute: m), lastEvent: s.lastEvent)
