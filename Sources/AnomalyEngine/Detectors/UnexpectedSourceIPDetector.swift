@@ -5,6 +5,9 @@ final class UnexpectedSourceIPDetector {
         let firstSeen: Int64
         /// Known networks and when each was last used.
         var networks: [IPAddress: Int64] = [:]
+        /// The last network looked up and where it is in `networks`: valid while only values
+        /// change there, so whatever else changes `networks` drops it.
+        var lastLookup: (network: IPAddress, index: Dictionary<IPAddress, Int64>.Index)?
 
         /// The networks for a message: most recently used first, then by address (deterministic).
         var byRecency: [IPAddress] {
@@ -66,7 +69,15 @@ final class UnexpectedSourceIPDetector {
         guard settings.learning else { return }
         let slot = learned.slot(for: principal, hash: principalHash, now: e.time, make: { Learned(firstSeen: e.time) }, protect: { _ in false })
         let known = learned.modify(slot) { state -> Bool in
-            guard let at = state.networks.index(forKey: net.address) else { return false }
+            // A principal's requests mostly come from the network of its last one.
+            let at: Dictionary<IPAddress, Int64>.Index
+            if let last = state.lastLookup, last.network == net.address {
+                at = last.index
+            } else {
+                guard let found = state.networks.index(forKey: net.address) else { return false }
+                at = found
+                state.lastLookup = (net.address, found)
+            }
             if e.time > state.networks.values[at] { state.networks.values[at] = e.time }
             return true
         }
@@ -87,6 +98,7 @@ final class UnexpectedSourceIPDetector {
         guard let slot = learned.find(principal) else { return }
         let cap = settings.maxNetworksPerPrincipal
         learned.modify(slot) { state in
+            state.lastLookup = nil
             if let used = state.networks[network] {
                 if time > used { state.networks[network] = time }
                 return

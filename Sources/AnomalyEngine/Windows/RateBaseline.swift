@@ -9,8 +9,8 @@ import Foundation
 struct RateBaseline {
     private var minutes: MinuteRing
     /// The last few buckets' counts, tagged with their bucket index.
-    private var bucketIndex: [Int64] = [Int64.min, Int64.min, Int64.min, Int64.min]
-    private var bucketCount: [UInt32] = [0, 0, 0, 0]
+    private var bucketIndex = Four<Int64>(Int64.min)
+    private var bucketCount = Four<UInt32>(0)
     private var lastFolded: Int64 = Int64.min
     private(set) var mean = 0.0
     private(set) var peak = 0.0
@@ -101,8 +101,8 @@ struct RateBaseline {
 extension RateBaseline: SnapshotCodable {
     func write(to w: inout SnapshotWriter) {
         w.write(minutes)
-        w.array(bucketIndex) { $0.int($1) }
-        w.array(bucketCount) { $0.uint(UInt64($1)) }
+        w.array(bucketIndex.elements) { $0.int($1) }
+        w.array(bucketCount.elements) { $0.uint(UInt64($1)) }
         w.int(lastFolded)
         w.double(mean)
         w.double(peak)
@@ -113,17 +113,50 @@ extension RateBaseline: SnapshotCodable {
 
     init(from r: inout SnapshotReader) throws(SnapshotError) {
         minutes = try r.read()
-        bucketIndex = try r.array { r throws(SnapshotError) in try r.time() }
-        bucketCount = try r.array { r throws(SnapshotError) in
+        let indices = try r.array { r throws(SnapshotError) in try r.time() }
+        let counts = try r.array { r throws(SnapshotError) in
             guard let c = UInt32(exactly: try r.uint()) else { throw r.fail("bucket count out of range") }
             return c
         }
-        guard bucketIndex.count == 4, bucketCount.count == 4 else { throw r.fail("baseline without its four buckets") }
+        guard indices.count == 4, counts.count == 4 else { throw r.fail("baseline without its four buckets") }
+        bucketIndex = Four(indices)
+        bucketCount = Four(counts)
         lastFolded = try r.time()
         mean = try r.double()
         peak = try r.double()
         folded = try r.intValue()
         firstSeen = try r.time()
         frozen = try r.bool()
+    }
+}
+
+/// Four values held inline (no array: no allocation, no uniqueness check on each write).
+struct Four<T> {
+    private var a, b, c, d: T
+
+    init(_ value: T) { (a, b, c, d) = (value, value, value, value) }
+
+    /// `values` has four elements.
+    init(_ values: [T]) { (a, b, c, d) = (values[0], values[1], values[2], values[3]) }
+
+    var elements: [T] { [a, b, c, d] }
+
+    subscript(i: Int) -> T {
+        get {
+            switch i & 3 {
+            case 0: a
+            case 1: b
+            case 2: c
+            default: d
+            }
+        }
+        set {
+            switch i & 3 {
+            case 0: a = newValue
+            case 1: b = newValue
+            case 2: c = newValue
+            default: d = newValue
+            }
+        }
     }
 }
