@@ -17,106 +17,145 @@ struct JSONLineParser: LineParser {
 
     private struct SyntaxError: Error { let reason: String }
 
+    /// One open object or array: where the path stood when it opened, and whether its values
+    /// are inside an array (never taken as fields).
+    private struct Frame {
+        let isArray: Bool
+        let pathLength: Int
+        let inArray: Bool
+    }
+
+    /// The open containers, outermost first (reused from line to line).
+    private var frames: [Frame] = []
+
+    /// What the parser expects next.
+    private enum Expect {
+        case keyOrClose, key, valueOrClose, value, commaOrClose
+    }
+
+    /// Parses the line in one loop over its bytes, with the nesting on `frames` rather than
+    /// on the call stack: no recursion, and the position stays in a register.
     mutating func parse(_ line: UnsafeRawBufferPointer, into slots: FieldSlots) -> LineVerdict {
-        var c = ByteCursor(line)
-        skipWhitespace(&c)
-        if c.atEnd { return .skip }
-        guard c.current == UInt8(ascii: "{") else { return .malformed("not a JSON object") }
+        let n = line.count
+        var i = 0
+        @inline(__always) func skipWhitespace() {
+            while i < n {
+                let b = line[i]
+                guard b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D else { return }
+                i += 1
+            }
+        }
+        skipWhitespace()
+        if i == n { return .skip }
+        guard line[i] == UInt8(ascii: "{") else { return .malformed("not a JSON object") }
         path.count = 0
-        do {
-            try parseObject(&c, depth: 1, inArray: false, slots: slots)
-            skipWhitespace(&c)
-            guard c.atEnd else { return .malformed("text after the JSON object at byte \(c.index + 1)") }
+        frames.removeAll(keepingCapacity: true)
+        frames.append(Frame(isArray: false, pathLength: 0, inArray: false))
+        i += 1
+        var expect = Expect.keyOrClose
+        var c = ByteCursor(line)
+        do throws(SyntaxError) {
+            parsing: while true {
+                skipWhitespace()
+                switch expect {
+                case .keyOrClose, .key:
+                    if expect == .keyOrClose && i < n && line[i] == UInt8(ascii: "}") {
+                        i += 1
+                        if close() { break parsing }
+                        expect = .commaOrClose
+                        continue
+                    }
+                    guard i < n, line[i] == UInt8(ascii: "\"") else { throw SyntaxError(reason: "expected a key at byte \(i + 1)") }
+                    let base = frames[frames.count - 1].pathLength
+                    path.count = base
+                    if base > 0 { path.append(UInt8(ascii: ".")) }
+                    c.index = i
+                    try readString(&c, into: .key, slots: slots)
+                    i = c.index
+                    skipWhitespace()
+                    guard i < n, line[i] == UInt8(ascii: ":") else { throw SyntaxError(reason: "expected ':' at byte \(i + 1)") }
+                    i += 1
+                    expect = .value
+                case .valueOrClose, .value:
+                    if expect == .valueOrClose && i < n && line[i] == UInt8(ascii: "]") {
+                        i += 1
+                        if close() { break parsing }
+                        expect = .commaOrClose
+                        continue
+                    }
+                    guard i < n else { throw SyntaxError(reason: "missing value") }
+                    let frame = frames[frames.count - 1]
+                    // Values in an array, or anywhere below one, are never fields.
+                    let inArray = frame.isArray || frame.inArray
+                    switch line[i] {
+                    case UInt8(ascii: "{"), UInt8(ascii: "["):
+                        guard frames.count < Self.maxDepth else { throw SyntaxError(reason: "nested deeper than \(Self.maxDepth) levels") }
+                        let isArray = line[i] == UInt8(ascii: "[")
+                        frames.append(Frame(isArray: isArray, pathLength: path.count, inArray: inArray))
+                        i += 1
+                        expect = isArray ? .valueOrClose : .keyOrClose
+                        continue
+                    case UInt8(ascii: "\""):
+                        c.index = i
+                        if !inArray, let entry = map.lookup(path.bytes), accepts(entry, slots) {
+                            try readString(&c, into: .field(entry), slots: slots)
+                        } else {
+                            try readString(&c, into: .discard, slots: slots)
+                        }
+                        i = c.index
+                    default:
+                        let start = i
+                        while i < n {
+                            let b = line[i]
+                            guard (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "-") || b == UInt8(ascii: "+") || b == UInt8(ascii: ".")
+                                || b == UInt8(ascii: "e") || b == UInt8(ascii: "E") || (b >= 0x61 && b <= 0x7A) else { break }
+                            i += 1
+                        }
+                        let literal = UnsafeRawBufferPointer(rebasing: line[start..<i])
+                        guard !literal.isEmpty else { throw SyntaxError(reason: "unexpected character at byte \(start + 1)") }
+                        let first = literal[0]
+                        var isNull = false
+                        if first >= 0x61 && first <= 0x7A {
+                            guard CombinedLogParser.equals(literal, "true") || CombinedLogParser.equals(literal, "false") || CombinedLogParser.equals(literal, "null") else {
+                                throw SyntaxError(reason: "invalid literal at byte \(start + 1)")
+                            }
+                            isNull = first == UInt8(ascii: "n")
+                        }
+                        if !isNull && !inArray, let entry = map.lookup(path.bytes), accepts(entry, slots) {
+                            store(entry, literal, slots: slots)
+                        }
+                    }
+                    expect = .commaOrClose
+                case .commaOrClose:
+                    let isArray = frames[frames.count - 1].isArray
+                    guard i < n else { throw SyntaxError(reason: isArray ? "unterminated array" : "unterminated object") }
+                    if line[i] == UInt8(ascii: ",") {
+                        i += 1
+                        expect = isArray ? .value : .key
+                        continue
+                    }
+                    if line[i] == (isArray ? UInt8(ascii: "]") : UInt8(ascii: "}")) {
+                        i += 1
+                        if close() { break parsing }
+                        continue
+                    }
+                    throw SyntaxError(reason: isArray ? "expected ',' or ']' at byte \(i + 1)" : "expected ',' or '}' at byte \(i + 1)")
+                }
+            }
+            skipWhitespace()
+            guard i == n else { return .malformed("text after the JSON object at byte \(i + 1)") }
         } catch {
             return .malformed(error.reason)
         }
         return .fields
     }
 
+    /// Closes the innermost container; true when it was the outermost object.
     @inline(__always)
-    private func skipWhitespace(_ c: inout ByteCursor) {
-        while c.index < c.bytes.count {
-            let b = c.bytes[c.index]
-            guard b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D else { return }
-            c.index += 1
-        }
-    }
-
-    private mutating func parseObject(_ c: inout ByteCursor, depth: Int, inArray: Bool, slots: FieldSlots) throws(SyntaxError) {
-        guard depth <= Self.maxDepth else { throw SyntaxError(reason: "nested deeper than \(Self.maxDepth) levels") }
-        c.index += 1 // "{"
-        skipWhitespace(&c)
-        if !c.atEnd && c.current == UInt8(ascii: "}") { c.index += 1; return }
-        while true {
-            skipWhitespace(&c)
-            guard !c.atEnd, c.current == UInt8(ascii: "\"") else { throw SyntaxError(reason: "expected a key at byte \(c.index + 1)") }
-            let pathLength = path.count
-            if pathLength > 0 { path.append(UInt8(ascii: ".")) }
-            try readString(&c, into: .key, slots: slots)
-            skipWhitespace(&c)
-            guard !c.atEnd, c.current == UInt8(ascii: ":") else { throw SyntaxError(reason: "expected ':' at byte \(c.index + 1)") }
-            c.index += 1
-            skipWhitespace(&c)
-            try parseValue(&c, depth: depth, inArray: inArray, slots: slots)
-            path.count = pathLength
-            skipWhitespace(&c)
-            guard !c.atEnd else { throw SyntaxError(reason: "unterminated object") }
-            if c.current == UInt8(ascii: ",") { c.index += 1; continue }
-            if c.current == UInt8(ascii: "}") { c.index += 1; return }
-            throw SyntaxError(reason: "expected ',' or '}' at byte \(c.index + 1)")
-        }
-    }
-
-    private mutating func parseArray(_ c: inout ByteCursor, depth: Int, slots: FieldSlots) throws(SyntaxError) {
-        guard depth <= Self.maxDepth else { throw SyntaxError(reason: "nested deeper than \(Self.maxDepth) levels") }
-        c.index += 1 // "["
-        skipWhitespace(&c)
-        if !c.atEnd && c.current == UInt8(ascii: "]") { c.index += 1; return }
-        while true {
-            skipWhitespace(&c)
-            try parseValue(&c, depth: depth, inArray: true, slots: slots)
-            skipWhitespace(&c)
-            guard !c.atEnd else { throw SyntaxError(reason: "unterminated array") }
-            if c.current == UInt8(ascii: ",") { c.index += 1; continue }
-            if c.current == UInt8(ascii: "]") { c.index += 1; return }
-            throw SyntaxError(reason: "expected ',' or ']' at byte \(c.index + 1)")
-        }
-    }
-
-    private mutating func parseValue(_ c: inout ByteCursor, depth: Int, inArray: Bool, slots: FieldSlots) throws(SyntaxError) {
-        guard !c.atEnd else { throw SyntaxError(reason: "missing value") }
-        switch c.current {
-        case UInt8(ascii: "{"):
-            try parseObject(&c, depth: depth + 1, inArray: inArray, slots: slots)
-        case UInt8(ascii: "["):
-            try parseArray(&c, depth: depth + 1, slots: slots)
-        case UInt8(ascii: "\""):
-            if !inArray, let entry = map.lookup(path.bytes), accepts(entry, slots) {
-                try readString(&c, into: .field(entry), slots: slots)
-            } else {
-                try readString(&c, into: .discard, slots: slots)
-            }
-        default:
-            let start = c.index
-            while c.index < c.bytes.count {
-                let b = c.bytes[c.index]
-                guard (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "-") || b == UInt8(ascii: "+") || b == UInt8(ascii: ".")
-                    || b == UInt8(ascii: "e") || b == UInt8(ascii: "E") || (b >= 0x61 && b <= 0x7A) else { break }
-                c.index += 1
-            }
-            let literal = UnsafeRawBufferPointer(rebasing: c.bytes[start..<c.index])
-            guard !literal.isEmpty else { throw SyntaxError(reason: "unexpected character at byte \(start + 1)") }
-            let first = literal[0]
-            if first >= 0x61 && first <= 0x7A {
-                guard CombinedLogParser.equals(literal, "true") || CombinedLogParser.equals(literal, "false") || CombinedLogParser.equals(literal, "null") else {
-                    throw SyntaxError(reason: "invalid literal at byte \(start + 1)")
-                }
-                if first == UInt8(ascii: "n") { return }
-            }
-            if !inArray, let entry = map.lookup(path.bytes), accepts(entry, slots) {
-                store(entry, literal, slots: slots)
-            }
-        }
+    private mutating func close() -> Bool {
+        let frame = frames.removeLast()
+        path.count = frame.pathLength
+        return frames.isEmpty
     }
 
     private func accepts(_ entry: JSONFieldMap.Entry, _ slots: FieldSlots) -> Bool {
