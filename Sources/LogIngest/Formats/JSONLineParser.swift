@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import AnomalyEngine
 
 /// One JSON object per line. Fields are found by dotted path through `JSONFieldMap`; values of
@@ -10,6 +15,8 @@ struct JSONLineParser: LineParser {
     static let maxErrorTextBytes = 4096
     /// The dotted path of the value being read (`http.response.status_code`).
     private let path = PathBuffer()
+    /// The last line's lookups, by their order in the line.
+    private let lookups = LookupsByPosition()
 
     init(map: JSONFieldMap) {
         self.map = map
@@ -54,6 +61,7 @@ struct JSONLineParser: LineParser {
         i += 1
         var expect = Expect.keyOrClose
         var c = ByteCursor(line)
+        var ordinal = 0
         do throws(SyntaxError) {
             parsing: while true {
                 skipWhitespace()
@@ -97,7 +105,7 @@ struct JSONLineParser: LineParser {
                         continue
                     case UInt8(ascii: "\""):
                         c.index = i
-                        if !inArray, let entry = map.lookup(path.bytes), accepts(entry, slots) {
+                        if !inArray, let entry = lookups.entry(path.bytes, ordinal: &ordinal, map: map), accepts(entry, slots) {
                             try readString(&c, into: .field(entry), slots: slots)
                         } else {
                             try readString(&c, into: .discard, slots: slots)
@@ -121,7 +129,7 @@ struct JSONLineParser: LineParser {
                             }
                             isNull = first == UInt8(ascii: "n")
                         }
-                        if !isNull && !inArray, let entry = map.lookup(path.bytes), accepts(entry, slots) {
+                        if !isNull && !inArray, let entry = lookups.entry(path.bytes, ordinal: &ordinal, map: map), accepts(entry, slots) {
                             store(entry, literal, slots: slots)
                         }
                     }
@@ -350,5 +358,37 @@ final class PathBuffer {
         storage.deallocate()
         storage = bigger
         capacity = grown
+    }
+}
+
+/// The field-map lookups of the last line, by their order in it: lines of one log share
+/// their shape, so the n-th value's path is usually the n-th value's path of the line before,
+/// and comparing it costs less than hashing it and probing the map.
+final class LookupsByPosition {
+    private static let positions = 32
+    private static let pathBytes = 64
+    private let paths: UnsafeMutableRawPointer
+    private var lengths = [Int](repeating: -1, count: positions)
+    private var entries = [JSONFieldMap.Entry?](repeating: nil, count: positions)
+
+    init() {
+        paths = .allocate(byteCount: Self.positions * Self.pathBytes, alignment: 8)
+    }
+
+    deinit { paths.deallocate() }
+
+    /// The map's entry for `path`, the `ordinal`-th lookup of this line (which it advances).
+    @inline(__always)
+    func entry(_ path: UnsafeRawBufferPointer, ordinal: inout Int, map: JSONFieldMap) -> JSONFieldMap.Entry? {
+        let k = ordinal
+        ordinal += 1
+        guard k < Self.positions, path.count <= Self.pathBytes, !path.isEmpty else { return map.lookup(path) }
+        let stored = paths + k * Self.pathBytes
+        if lengths[k] == path.count && memcmp(stored, path.baseAddress!, path.count) == 0 { return entries[k] }
+        let found = map.lookup(path)
+        stored.copyMemory(from: path.baseAddress!, byteCount: path.count)
+        lengths[k] = path.count
+        entries[k] = found
+        return found
     }
 }
