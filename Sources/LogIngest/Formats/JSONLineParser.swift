@@ -77,9 +77,16 @@ struct JSONLineParser: LineParser {
                     let base = frames[frames.count - 1].pathLength
                     path.count = base
                     if base > 0 { path.append(UInt8(ascii: ".")) }
-                    c.index = i
-                    try readString(&c, into: .key, slots: slots)
-                    i = c.index
+                    if let end = path.appendKey(line, from: i + 1) {
+                        i = end + 1
+                    } else {
+                        // An escape, or near the end of the line: the general reader.
+                        path.count = base
+                        if base > 0 { path.append(UInt8(ascii: ".")) }
+                        c.index = i
+                        try readString(&c, into: .key, slots: slots)
+                        i = c.index
+                    }
                     skipWhitespace()
                     guard i < n, line[i] == UInt8(ascii: ":") else { throw SyntaxError(reason: "expected ':' at byte \(i + 1)") }
                     i += 1
@@ -335,6 +342,30 @@ final class PathBuffer {
 
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: storage, count: count) }
 
+    /// Appends the key that starts at `from` in `line` (after its opening quote), copying and
+    /// looking for its closing quote eight bytes at a time; returns the closing quote's index.
+    /// Nil, with bytes appended that the caller must cut, when the key holds an escape or ends
+    /// within the last eight bytes of the line.
+    @inline(__always)
+    func appendKey(_ line: UnsafeRawBufferPointer, from: Int) -> Int? {
+        var j = from
+        while j + 8 <= line.count {
+            if count + 8 > capacity { grow(to: count + 8) }
+            let w = line.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+            // Stored whole; only the bytes before the quote are counted.
+            storage.storeBytes(of: w, toByteOffset: count, as: UInt64.self)
+            let hits = ByteCursor.bytesEqual(w, UInt8(ascii: "\"")) | ByteCursor.bytesEqual(w, UInt8(ascii: "\\"))
+            if hits != 0 {
+                let k = hits.littleEndian.trailingZeroBitCount / 8
+                count += k
+                return line[j + k] == UInt8(ascii: "\"") ? j + k : nil
+            }
+            count += 8
+            j += 8
+        }
+        return nil
+    }
+
     @inline(__always)
     func append(_ byte: UInt8) {
         if count == capacity { grow(to: count + 1) }
@@ -350,7 +381,7 @@ final class PathBuffer {
         count += run.count
     }
 
-    private func grow(to needed: Int) {
+    func grow(to needed: Int) {
         var grown = capacity * 2
         while grown < needed { grown *= 2 }
         let bigger = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 1)
