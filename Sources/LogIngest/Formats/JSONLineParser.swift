@@ -26,14 +26,14 @@ struct JSONLineParser: LineParser {
 
     /// One open object or array: where the path stood when it opened, and whether its values
     /// are inside an array (never taken as fields).
-    private struct Frame {
+    struct Frame {
         let isArray: Bool
         let pathLength: Int
         let inArray: Bool
     }
 
     /// The open containers, outermost first (reused from line to line).
-    private var frames: [Frame] = []
+    private let frames = FrameStack(capacity: JSONLineParser.maxDepth)
 
     /// What the parser expects next.
     private enum Expect {
@@ -56,8 +56,8 @@ struct JSONLineParser: LineParser {
         if i == n { return .skip }
         guard line[i] == UInt8(ascii: "{") else { return .malformed("not a JSON object") }
         path.count = 0
-        frames.removeAll(keepingCapacity: true)
-        frames.append(Frame(isArray: false, pathLength: 0, inArray: false))
+        frames.count = 0
+        frames.push(Frame(isArray: false, pathLength: 0, inArray: false))
         i += 1
         var expect = Expect.keyOrClose
         var c = ByteCursor(line)
@@ -74,7 +74,7 @@ struct JSONLineParser: LineParser {
                         continue
                     }
                     guard i < n, line[i] == UInt8(ascii: "\"") else { throw SyntaxError(reason: "expected a key at byte \(i + 1)") }
-                    let base = frames[frames.count - 1].pathLength
+                    let base = frames.top.pathLength
                     path.count = base
                     if base > 0 { path.append(UInt8(ascii: ".")) }
                     if let end = path.appendKey(line, from: i + 1) {
@@ -99,14 +99,14 @@ struct JSONLineParser: LineParser {
                         continue
                     }
                     guard i < n else { throw SyntaxError(reason: "missing value") }
-                    let frame = frames[frames.count - 1]
+                    let frame = frames.top
                     // Values in an array, or anywhere below one, are never fields.
                     let inArray = frame.isArray || frame.inArray
                     switch line[i] {
                     case UInt8(ascii: "{"), UInt8(ascii: "["):
                         guard frames.count < Self.maxDepth else { throw SyntaxError(reason: "nested deeper than \(Self.maxDepth) levels") }
                         let isArray = line[i] == UInt8(ascii: "[")
-                        frames.append(Frame(isArray: isArray, pathLength: path.count, inArray: inArray))
+                        frames.push(Frame(isArray: isArray, pathLength: path.count, inArray: inArray))
                         i += 1
                         expect = isArray ? .valueOrClose : .keyOrClose
                         continue
@@ -142,7 +142,7 @@ struct JSONLineParser: LineParser {
                     }
                     expect = .commaOrClose
                 case .commaOrClose:
-                    let isArray = frames[frames.count - 1].isArray
+                    let isArray = frames.top.isArray
                     guard i < n else { throw SyntaxError(reason: isArray ? "unterminated array" : "unterminated object") }
                     if line[i] == UInt8(ascii: ",") {
                         i += 1
@@ -168,9 +168,8 @@ struct JSONLineParser: LineParser {
     /// Closes the innermost container; true when it was the outermost object.
     @inline(__always)
     private mutating func close() -> Bool {
-        let frame = frames.removeLast()
-        path.count = frame.pathLength
-        return frames.isEmpty
+        path.count = frames.pop().pathLength
+        return frames.count == 0
     }
 
     private func accepts(_ entry: JSONFieldMap.Entry, _ slots: FieldSlots) -> Bool {
@@ -422,4 +421,36 @@ final class LookupsByPosition {
         entries[k] = found
         return found
     }
+}
+
+/// A stack of at most `capacity` frames in storage allocated once (`JSONLineParser` checks the
+/// depth before each push).
+final class FrameStack {
+    private let storage: UnsafeMutablePointer<JSONLineParser.Frame>
+    private let capacity: Int
+    var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    @inline(__always)
+    func push(_ frame: JSONLineParser.Frame) {
+        precondition(count < capacity)
+        (storage + count).initialize(to: frame)
+        count += 1
+    }
+
+    @inline(__always)
+    func pop() -> JSONLineParser.Frame {
+        count -= 1
+        return storage[count]
+    }
+
+    /// The innermost frame; the stack is not empty.
+    @inline(__always)
+    var top: JSONLineParser.Frame { storage[count - 1] }
 }
