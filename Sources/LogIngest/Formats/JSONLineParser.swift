@@ -46,6 +46,8 @@ struct JSONLineParser: LineParser {
         let n = line.count
         var i = 0
         @inline(__always) func skipWhitespace() {
+            // Most JSON logs are compact: one test for "no whitespace here".
+            if i < n && line[i] > 0x20 { return }
             while i < n {
                 let b = line[i]
                 guard b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D else { return }
@@ -111,13 +113,17 @@ struct JSONLineParser: LineParser {
                         expect = isArray ? .valueOrClose : .keyOrClose
                         continue
                     case UInt8(ascii: "\""):
-                        c.index = i
-                        if !inArray, let entry = lookups.entry(path.bytes, ordinal: &ordinal, map: map), accepts(entry, slots) {
-                            try readString(&c, into: .field(entry), slots: slots)
+                        let field = inArray ? nil : lookups.entry(path.bytes, ordinal: &ordinal, map: map).flatMap { accepts($0, slots) ? $0 : nil }
+                        // Without escapes (the common case) the value is a view of the line.
+                        let end = Self.quoteOrBackslash(line, from: i + 1)
+                        if end < n && line[end] == UInt8(ascii: "\"") {
+                            if let entry = field { storeString(entry, UnsafeRawBufferPointer(rebasing: line[(i + 1)..<end]), slots: slots) }
+                            i = end + 1
                         } else {
-                            try readString(&c, into: .discard, slots: slots)
+                            c.index = i
+                            try readString(&c, into: field.map { .field($0) } ?? .discard, slots: slots)
+                            i = c.index
                         }
-                        i = c.index
                     default:
                         let start = i
                         while i < n {
@@ -188,6 +194,19 @@ struct JSONLineParser: LineParser {
         if entry.role == .duration { slots.durationUnit = entry.unit }
     }
 
+    /// Keeps a string value without escapes (a view of the line) for a mapped field; error
+    /// texts after the first are appended to it.
+    @inline(__always)
+    private func storeString(_ entry: JSONFieldMap.Entry, _ run: UnsafeRawBufferPointer, slots: FieldSlots) {
+        if entry.role == .errorText && slots.has(.errorText) {
+            slots.append(.errorText, UInt8(ascii: " "))
+            slots.append(.errorText, run)
+        } else {
+            slots.set(entry.role, run, rank: entry.rank)
+            if entry.role == .duration { slots.durationUnit = entry.unit }
+        }
+    }
+
     private enum StringTarget {
         case key
         case field(JSONFieldMap.Entry)
@@ -208,14 +227,7 @@ struct JSONLineParser: LineParser {
             c.index = end + 1
             switch target {
             case .key: path.append(run)
-            case .field(let entry):
-                if entry.role == .errorText && slots.has(.errorText) {
-                    slots.append(.errorText, UInt8(ascii: " "))
-                    slots.append(.errorText, run)
-                } else {
-                    slots.set(entry.role, run, rank: entry.rank)
-                    if entry.role == .duration { slots.durationUnit = entry.unit }
-                }
+            case .field(let entry): storeString(entry, run, slots: slots)
             case .discard: break
             }
             return
