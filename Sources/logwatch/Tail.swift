@@ -166,6 +166,8 @@ struct Tail: ParsableCommand {
             if now - lastRescan >= pollInterval || watcher.descriptor == nil {
                 follower.rescan(now: now)
                 lastRescan = now
+                // What the rescan found (a new file, a rotation) is said before its events' alerts.
+                for notice in follower.takeNotices() { printError("logwatch: \(TextSafety.escape(notice))") }
             }
             var read = follower.read(budget: budget, now: now, handle)
             if let reader = stdinReader, !stdinEnded {

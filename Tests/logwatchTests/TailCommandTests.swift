@@ -332,7 +332,8 @@ import Testing
         // Created later: read from its start.
         L.append(Self.burst(0..<24), to: logs.appendingPathComponent("b.log"))
         #expect(tail.wait { tail.alertLines.count == 1 })
-        #expect(tail.stderr.contains("b.log: new file, following from its start"))
+        // Standard error and standard output are separate files: wait for the notice too.
+        #expect(tail.wait { tail.stderr.contains("b.log: new file, following from its start") })
         try FileManager.default.removeItem(at: logs.appendingPathComponent("b.log"))
         #expect(tail.wait { tail.stderr.contains("b.log: read to its end and let go") })
         #expect(tail.terminate() == 0)
