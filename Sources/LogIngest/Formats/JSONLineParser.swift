@@ -10,7 +10,7 @@ import AnomalyEngine
 struct JSONLineParser: LineParser {
     var format: LogFormat { .json }
     let map: JSONFieldMap
-    /// Nesting beyond this is refused as malformed (no recursion without bound).
+    /// Nesting beyond this is refused as malformed (the container stack holds this many).
     static let maxDepth = 64
     static let maxErrorTextBytes = 4096
     /// The dotted path of the value being read (`http.response.status_code`).
