@@ -72,9 +72,17 @@ func minuteOf(_ time: Int64) -> Int64 {
 }
 
 /// A fast 64-bit hash of bytes: eight at a time, each folded in by a 128-bit multiply
-/// (wyhash's mixing step). Not for adversarial settings on its own: a table using it must
-/// stay correct (if slower) when keys collide.
+/// (wyhash's mixing step), starting from a seed drawn at random for each process.
+///
+/// Principals and addresses come from logs, so from whoever sends requests: with a fixed
+/// seed, names chosen to collide would turn every lookup of an open-addressing table into a
+/// walk through all of them (hash flooding). The random seed makes collisions unpredictable
+/// from outside, as the standard library's per-process SipHash seed does. Nothing depends on
+/// the hash values themselves (tables keep slot numbers; snapshots store keys, not hashes).
 public enum FastHash {
+    /// This process's seed.
+    public static let seed = UInt64.random(in: 1...UInt64.max)
+
     @inline(__always)
     public static func mix(_ x: UInt64) -> UInt64 {
         let m = x.multipliedFullWidth(by: 0xA076_1D64_78BD_642F)
@@ -83,7 +91,7 @@ public enum FastHash {
 
     public static func bytes(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         let n = bytes.count
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
+        var h: UInt64 = seed ^ UInt64(n)
         var i = 0
         while i + 8 <= n {
             h = mix(h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))

@@ -1,5 +1,6 @@
-/// A key for `KeyedStore`: hashed once per lookup by a cheap 64-bit function rather than by
-/// the standard library's SipHash (which, for a principal's text, cost about 300 instructions).
+/// A key for `KeyedStore`: hashed once per lookup by a cheap 64-bit function (seeded at random
+/// per process, see `FastHash`) rather than by the standard library's SipHash (which, for a
+/// principal's text, cost about 300 instructions).
 protocol StoreKey: Hashable {
     var storeHash: UInt64 { get }
 }
@@ -12,7 +13,7 @@ extension String: StoreKey {
 }
 
 extension IPAddress: StoreKey {
-    var storeHash: UInt64 { FastHash.mix(high ^ FastHash.mix(low ^ 0x9E37_79B9_7F4A_7C15)) }
+    var storeHash: UInt64 { FastHash.mix(high ^ FastHash.mix(low ^ FastHash.seed)) }
 }
 
 /// Per-key state in flat arrays, at most `maxKeys` keys: past that, the least recently seen
