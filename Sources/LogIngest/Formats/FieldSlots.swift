@@ -160,10 +160,4 @@ final class FieldSlots {
     func value(_ role: FieldRole) -> UnsafeRawBufferPointer? {
         has(role) ? views[role.rawValue] : nil
     }
-
-    @inline(__always)
-    func withValue<R>(_ role: FieldRole, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
-        guard has(role) else { return nil }
-        return body(views[role.rawValue])
-    }
 }

@@ -12,7 +12,7 @@ enum FormatDetector {
         let slots = FieldSlots()
         if CombinedLogParser().parse(trimmed, into: slots) == .fields {
             var timestamps = TimestampParser(naiveZone: .utc)
-            if slots.withValue(.time, { timestamps.parse($0) }) ?? nil != nil { return .combined }
+            if let time = slots.value(.time), timestamps.parse(time) != nil { return .combined }
         }
         return nil
     }

@@ -67,24 +67,25 @@ struct JSONLineParser: LineParser {
         do throws(SyntaxError) {
             parsing: while true {
                 skipWhitespace()
+                // An empty object or array closes where its first key or value would be.
+                if (expect == .keyOrClose && i < n && line[i] == UInt8(ascii: "}"))
+                    || (expect == .valueOrClose && i < n && line[i] == UInt8(ascii: "]")) {
+                    i += 1
+                    if close() { break parsing }
+                    expect = .commaOrClose
+                    continue
+                }
                 switch expect {
                 case .keyOrClose, .key:
-                    if expect == .keyOrClose && i < n && line[i] == UInt8(ascii: "}") {
-                        i += 1
-                        if close() { break parsing }
-                        expect = .commaOrClose
-                        continue
-                    }
                     guard i < n, line[i] == UInt8(ascii: "\"") else { throw SyntaxError(reason: "expected a key at byte \(i + 1)") }
-                    let base = frames.top.pathLength
-                    path.count = base
-                    if base > 0 { path.append(UInt8(ascii: ".")) }
+                    path.count = frames.top.pathLength
+                    if path.count > 0 { path.append(UInt8(ascii: ".")) }
+                    let keyStart = path.count
                     if let end = path.appendKey(line, from: i + 1) {
                         i = end + 1
                     } else {
                         // An escape, or near the end of the line: the general reader.
-                        path.count = base
-                        if base > 0 { path.append(UInt8(ascii: ".")) }
+                        path.count = keyStart
                         c.index = i
                         try readString(&c, into: .key, slots: slots)
                         i = c.index
@@ -94,12 +95,6 @@ struct JSONLineParser: LineParser {
                     i += 1
                     expect = .value
                 case .valueOrClose, .value:
-                    if expect == .valueOrClose && i < n && line[i] == UInt8(ascii: "]") {
-                        i += 1
-                        if close() { break parsing }
-                        expect = .commaOrClose
-                        continue
-                    }
                     guard i < n else { throw SyntaxError(reason: "missing value") }
                     let frame = frames.top
                     // Values in an array, or anywhere below one, are never fields.
