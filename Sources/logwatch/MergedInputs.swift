@@ -8,7 +8,8 @@ import LogIngest
 /// taken in that order (rotated archives sort by time, not by name), and an input is opened
 /// for good only when the merged stream reaches its first event, so a hundred rotated files
 /// that do not overlap hold one descriptor at a time. Inputs that overlap in time are merged
-/// event by event.
+/// event by event; with `readAhead` above 0, up to that many of them are decoded and parsed
+/// on threads of their own (`ReadAhead`) while the merge takes their events in order.
 final class MergedInputs {
     private struct Pending {
         let index: Int
@@ -21,11 +22,16 @@ final class MergedInputs {
 
     private struct Active {
         let reader: LogReader
+        /// Set once the input is read on a thread of its own: the reader is then the thread's
+        /// until its last event has been taken.
+        var ahead: ReadAhead?
         var next: TransactionEvent
     }
 
     private let options: IngestOptions
     private let indices: [Int32]
+    private let readAhead: Int
+    private var readingAhead = 0
     private var pending: [Pending] = []
     private var active: [Active] = []
     private(set) var summary = IngestSummary()
@@ -36,9 +42,11 @@ final class MergedInputs {
     private var bytesOfEnded: Int64 = 0
     private var eventsOut: Int64 = 0
 
-    /// `indices` are the input numbers for evidence (default: the position in `paths`).
-    init(paths: [String], indices: [Int32]? = nil, options: IngestOptions) {
+    /// `indices` are the input numbers for evidence (default: the position in `paths`);
+    /// `readAhead` is how many overlapping inputs may be read on threads of their own.
+    init(paths: [String], indices: [Int32]? = nil, options: IngestOptions, readAhead: Int = 0) {
         self.options = options
+        self.readAhead = readAhead
         self.indices = indices ?? paths.indices.map { Int32($0) }
         for (index, path) in paths.enumerated() {
             do {
@@ -71,7 +79,7 @@ final class MergedInputs {
     func fill(_ batch: inout [TransactionEvent], limit: Int) -> Bool {
         batch.removeAll(keepingCapacity: true)
         while batch.count < limit {
-            if active.count == 1 && (pending.isEmpty || pending[0].firstTime > active[0].next.time) {
+            if active.count == 1 && active[0].ahead == nil && (pending.isEmpty || pending[0].firstTime > active[0].next.time) {
                 let due = pending.first?.firstTime ?? Int64.max
                 batch.append(active[0].next)
                 let reader = active[0].reader
@@ -136,18 +144,32 @@ final class MergedInputs {
         }
         if let first {
             active.append(Active(reader: reader, next: first))
+            // Overlapping inputs: read ahead on threads of their own, as many as allowed.
+            if active.count > 1 {
+                for i in active.indices where readingAhead < readAhead && active[i].ahead == nil {
+                    active[i].ahead = ReadAhead(active[i].reader)
+                    readingAhead += 1
+                }
+            }
         } else {
             ended(reader)
         }
     }
 
     private func advance(_ i: Int) {
-        if let e = read(active[i].reader) {
+        if let ahead = active[i].ahead {
+            if let e = ahead.next() {
+                active[i].next = e
+                return
+            }
+            readingAhead -= 1
+            if let error = ahead.error { damaged(active[i].reader, error) }
+        } else if let e = read(active[i].reader) {
             active[i].next = e
-        } else {
-            ended(active[i].reader)
-            active.remove(at: i)
+            return
         }
+        ended(active[i].reader)
+        active.remove(at: i)
     }
 
     private func ended(_ reader: LogReader) {
@@ -158,7 +180,7 @@ final class MergedInputs {
 
     private func publishProgress() {
         guard let progress else { return }
-        progress.publish(bytes: active.reduce(bytesOfEnded) { $0 + $1.reader.bytesRead }, events: eventsOut)
+        progress.publish(bytes: active.reduce(bytesOfEnded) { $0 + ($1.ahead?.bytesRead ?? $1.reader.bytesRead) }, events: eventsOut)
     }
 
     private func read(_ reader: LogReader) -> TransactionEvent? {

@@ -1,12 +1,19 @@
 import AnomalyEngine
+import LogIngest
 import Foundation
 
-/// A bounded queue of event batches between one producer thread and one consumer.
+/// `--jobs` when not given: the cores, at most 8 (more helps only with that many inputs that
+/// overlap in time).
+let defaultJobs = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+
+/// A bounded queue between one producer thread and one consumer (of event batches, or of
+/// chunks of one input read ahead).
 ///
-/// `@unchecked Sendable`: every stored property is read and written only while `condition` is held.
-final class EventBatchQueue: @unchecked Sendable {
+/// `@unchecked Sendable`: every stored property is read and written only while `condition` is
+/// held; what goes through it is handed over whole (the producer keeps no reference).
+final class BatchQueue<Batch>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var batches: [[TransactionEvent]] = []
+    private var batches: [Batch] = []
     private var finished = false
     private let capacity: Int
 
@@ -15,7 +22,7 @@ final class EventBatchQueue: @unchecked Sendable {
     }
 
     /// Blocks while the queue is full (so a fast reader cannot run ahead without bound).
-    func push(_ batch: consuming [TransactionEvent]) {
+    func push(_ batch: consuming Batch) {
         condition.lock()
         while batches.count >= capacity { condition.wait() }
         batches.append(batch)
@@ -31,7 +38,7 @@ final class EventBatchQueue: @unchecked Sendable {
     }
 
     /// A batch if one is queued, without waiting.
-    func take() -> [TransactionEvent]? {
+    func take() -> Batch? {
         condition.lock()
         defer { condition.unlock() }
         guard !batches.isEmpty else { return nil }
@@ -41,7 +48,7 @@ final class EventBatchQueue: @unchecked Sendable {
     }
 
     /// The next batch, or nil once the producer has finished and everything was taken.
-    func pop() -> [TransactionEvent]? {
+    func pop() -> Batch? {
         condition.lock()
         defer { condition.unlock() }
         while batches.isEmpty && !finished { condition.wait() }
@@ -49,6 +56,94 @@ final class EventBatchQueue: @unchecked Sendable {
         let batch = batches.removeFirst()
         condition.broadcast()
         return batch
+    }
+}
+
+/// One input decoded and parsed on a thread of its own, ahead of the merge that takes its
+/// events one by one: inputs that overlap in time (the logs of several nodes) are then read in
+/// parallel, and only the merge itself is left on the reading thread.
+///
+/// The reader belongs to the thread from `init` until the chunk that ends the input has been
+/// taken (the queue's lock orders the thread's last use before it); only then may the owner
+/// look at the reader's counts again. At most `queued` chunks wait, so memory stays bounded
+/// however far the input runs ahead of the others.
+final class ReadAhead {
+    private struct Chunk {
+        var events: [TransactionEvent]
+        /// The input's compressed bytes read when the chunk was made, for progress.
+        var bytesRead: Int64
+        var end = false
+        var error: IngestError?
+    }
+
+    private final class Handoff: @unchecked Sendable {
+        let reader: LogReader
+        init(_ reader: LogReader) { self.reader = reader }
+    }
+
+    private let filled: BatchQueue<Chunk>
+    private let empty: BatchQueue<[TransactionEvent]>
+    private var current: [TransactionEvent] = []
+    private var position = 0
+    private var ended = false
+    /// The input's compressed bytes read, as of the chunk in hand.
+    private(set) var bytesRead: Int64
+    /// Why the input stopped early, once `next()` has returned nil.
+    private(set) var error: IngestError?
+
+    init(_ reader: LogReader, chunkSize: Int = 1024, queued: Int = 4) {
+        bytesRead = reader.bytesRead
+        let filled = BatchQueue<Chunk>(capacity: queued)
+        let empty = BatchQueue<[TransactionEvent]>(capacity: queued + 2)
+        self.filled = filled
+        self.empty = empty
+        let handoff = Handoff(reader)
+        Thread.detachNewThread {
+            let reader = handoff.reader
+            var events: [TransactionEvent] = []
+            while true {
+                events.reserveCapacity(chunkSize)
+                var chunk = Chunk(events: [], bytesRead: 0)
+                do throws(IngestError) {
+                    chunk.end = try !reader.read(into: &events, limit: chunkSize)
+                } catch {
+                    chunk.end = true
+                    chunk.error = error
+                }
+                chunk.bytesRead = reader.bytesRead
+                chunk.events = events
+                events = []
+                let end = chunk.end
+                filled.push(chunk)
+                if end { return }
+                events = empty.take() ?? []
+                events.removeAll(keepingCapacity: true)
+            }
+        }
+    }
+
+    /// The input's next event; nil at its end (then `error` says whether it was damaged, and
+    /// the reader is the caller's again).
+    func next() -> TransactionEvent? {
+        while position == current.count {
+            if ended { return nil }
+            if current.capacity > 0 {
+                let used = current
+                current = []
+                empty.push(consume used)
+            }
+            // The thread always ends with a chunk marked `end`: pop cannot come back empty.
+            let chunk = filled.pop()!
+            current = chunk.events
+            position = 0
+            bytesRead = chunk.bytesRead
+            if chunk.end {
+                ended = true
+                error = chunk.error
+            }
+        }
+        position += 1
+        return current[position - 1]
     }
 }
 
@@ -66,8 +161,8 @@ final class EventBatches {
     }
 
     private let inputs: MergedInputs?
-    private let filled: EventBatchQueue?
-    private let empty: EventBatchQueue?
+    private let filled: BatchQueue<[TransactionEvent]>?
+    private let empty: BatchQueue<[TransactionEvent]>?
     private let batchSize: Int
 
     init(_ inputs: MergedInputs, jobs: Int, batchSize: Int = 4096, queuedBatches: Int = 8) {
@@ -79,8 +174,8 @@ final class EventBatches {
             return
         }
         self.inputs = nil
-        let filled = EventBatchQueue(capacity: queuedBatches)
-        let empty = EventBatchQueue(capacity: queuedBatches + 2)
+        let filled = BatchQueue<[TransactionEvent]>(capacity: queuedBatches)
+        let empty = BatchQueue<[TransactionEvent]>(capacity: queuedBatches + 2)
         self.filled = filled
         self.empty = empty
         let handoff = Handoff(inputs)

@@ -34,8 +34,8 @@ struct Report: ParsableCommand {
     @Option(help: "Ignore events at or after this time (RFC 3339, or a date).")
     var until: String?
 
-    @Option(help: "Threads: 1 reads, parses and detects on one; 2 or more overlap reading with detection.")
-    var jobs: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)
+    @Option(help: "Threads: 1 reads, parses and detects on one; 2 or more read and parse on a thread of their own, overlapping with detection, and read up to this many inputs that overlap in time in parallel (default: the cores, at most 8).")
+    var jobs: Int = defaultJobs
 
     @OptionGroup var progressOptions: ProgressOptions
 
@@ -70,7 +70,7 @@ struct Report: ParsableCommand {
         let engine = Engine(configuration: engineConfig)
         engine.futureLimit = Int64(Date().timeIntervalSince1970 * 1000) + engineConfig.maxFutureSeconds * 1000
         let collector = TrafficCollector()
-        let merge = MergedInputs(paths: files, options: options)
+        let merge = MergedInputs(paths: files, options: options, readAhead: jobs > 1 ? jobs : 0)
         let display = progressOptions.start(inputs: files)
         merge.progress = display?.counter
         let stream = EventBatches(merge, jobs: jobs)

@@ -48,8 +48,8 @@ struct Scan: ParsableCommand {
     @Option(help: ArgumentHelp("With network sinks: how long to wait at the end for alerts to be delivered (90s, 5m); what is left stays in the outbox for the next run.", valueName: "duration"))
     var deliveryTimeout: String = "5m"
 
-    @Option(help: "Threads: 1 reads, parses and detects on one; 2 or more read and parse on a thread of their own, overlapping with detection.")
-    var jobs: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)
+    @Option(help: "Threads: 1 reads, parses and detects on one; 2 or more read and parse on a thread of their own, overlapping with detection, and read up to this many inputs that overlap in time in parallel (default: the cores, at most 8).")
+    var jobs: Int = defaultJobs
 
     func validate() throws {
         try validateInputs(files)
@@ -107,7 +107,7 @@ struct Scan: ParsableCommand {
         let emitter = AlertEmitter(sinks: sinks, names: names, store: store, flushEachBatch: false)
         var outside: Int64 = 0
         var alerts: [Alert] = []
-        let merge = MergedInputs(paths: files, indices: indices, options: options)
+        let merge = MergedInputs(paths: files, indices: indices, options: options, readAhead: jobs > 1 ? jobs : 0)
         let display = progressOptions.start(inputs: files)
         merge.progress = display?.counter
         let stream = EventBatches(merge, jobs: jobs)

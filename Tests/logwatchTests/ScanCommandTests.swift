@@ -62,6 +62,44 @@ import Testing
         #expect(one.stderr == two.stderr)
     }
 
+    @Test func overlappingInputsReadInParallelGiveTheSameAlertsAsOneThread() throws {
+        // Three nodes' logs over the same hour, one of them damaged part way: read ahead on
+        // threads of their own (two with --jobs 2, all three with --jobs 3), merged in time.
+        let dir = CLI.temporaryDirectory()
+        var nodes = ["", "", ""]
+        for i in 0..<9_000 {
+            let t = i / 3
+            let stamp = "20/Nov/2025:10:\(String(format: "%02d", t / 60 % 60)):\(String(format: "%02d", t % 60)) +0000"
+            let failing = (1_200..<1_500).contains(t)
+            let ip = failing ? "198.51.100.7" : "10.0.\(i % 3).\(i % 50 + 1)"
+            let status = failing ? 401 : 200
+            nodes[i % 3] += "\(ip) - svc_\(i % 7) [\(stamp)] \"POST /api/now/table/incident HTTP/1.1\" \(status) 12 \"-\" \"n\(i % 3)\"\n"
+        }
+        var paths: [String] = []
+        for (k, text) in nodes.enumerated() {
+            let file = dir.appendingPathComponent("node\(k).log")
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            paths.append(try CLI.compress("zstd", file).path)
+        }
+        // node1's archive loses its last third: what was read before the damage is kept.
+        let damaged = try Data(contentsOf: URL(fileURLWithPath: paths[1]))
+        try damaged.prefix(damaged.count * 2 / 3).write(to: URL(fileURLWithPath: paths[1]))
+
+        let one = try CLI.run(["scan", "--jobs", "1"] + paths)
+        #expect(one.status == 2, "\(one.stderr)")
+        #expect(one.stderr.contains("node1.log.zst: "), "\(one.stderr)")
+        #expect(one.stderr.contains("events before it were kept"))
+        #expect(one.lines.contains { $0.contains("198.51.100.7") }, "\(one.stdout)")
+        let judged = try #require(one.stderr.split(separator: "\n").first { $0.contains("events judged") })
+        for jobs in ["2", "3"] {
+            let parallel = try CLI.run(["scan", "--jobs", jobs] + paths)
+            #expect(parallel.status == 2)
+            #expect(parallel.stdout == one.stdout)
+            #expect(parallel.stderr == one.stderr)
+            #expect(parallel.stderr.contains(judged))
+        }
+    }
+
     @Test func rotatedArchivesAreTakenInTimeOrderNotNameOrder() throws {
         // app.log.10.gz holds the oldest lines and sorts before app.log.2.gz by name.
         let dir = CLI.temporaryDirectory()
