@@ -51,6 +51,18 @@ public final class Engine {
 
     /// Feeds one event; alerts it completes are appended to `alerts`.
     public func process(_ e: borrowing TransactionEvent, into alerts: inout [Alert]) {
+        judge(e, into: &alerts)
+    }
+
+    /// The same, for an event in the caller's buffer. `inout` only so that it is read where it
+    /// lies: an argument borrowed from memory the engine cannot see (an unsafe buffer) is
+    /// copied first, three reference counts and all. The event is not changed.
+    public func process(inPlace e: inout TransactionEvent, into alerts: inout [Alert]) {
+        judge(e, into: &alerts)
+    }
+
+    @inline(__always)
+    private func judge(_ e: borrowing TransactionEvent, into alerts: inout [Alert]) {
         if e.time > futureLimit {
             counters.future += 1
             return

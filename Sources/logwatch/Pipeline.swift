@@ -197,9 +197,10 @@ final class EventBatches {
         if let inputs { return inputs.fill(&batch, limit: batchSize) }
         guard let filled, let empty else { return false }
         if batch.capacity > 0 {
-            // Handed back whole and emptied by the reader thread when it fills the buffer
-            // again: releasing the events (each holds strings) is work taken off this thread.
-            // Moved, so that the reader finds it uniquely referenced and reuses it.
+            // Emptied here, where there is slack: the reader thread is the busier of the two
+            // (perf on the 2M-line combined set: 0.52 s against 0.42 s). Moved, so that the
+            // reader finds it uniquely referenced and reuses it.
+            batch.removeAll(keepingCapacity: true)
             let used = batch
             batch = []
             empty.push(consume used)

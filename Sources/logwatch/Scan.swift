@@ -114,10 +114,10 @@ struct Scan: ParsableCommand {
         var batch: [TransactionEvent] = []
         while stream.next(&batch) {
             // Through the buffer: each event is read in place, not copied out of the array.
-            try batch.withUnsafeBufferPointer { events in
+            try batch.withUnsafeMutableBufferPointer { events in
                 for i in events.indices {
                     guard events[i].time >= window.0 && events[i].time < window.1 else { outside += 1; continue }
-                    engine.process(events[i], into: &alerts)
+                    engine.process(inPlace: &events[i], into: &alerts)
                     if !alerts.isEmpty { try emit(&alerts, emitter) }
                 }
             }

@@ -68,29 +68,35 @@ public struct IPAddress: Hashable, Comparable, Sendable {
 
     /// Dotted IPv4 text, exactly (no leading zeros, no port), as a 32-bit integer.
     public static func parseIPv4(_ bytes: UnsafeRawBufferPointer) -> UInt32? {
+        // Octet by octet rather than byte by byte with counters: this runs once per line.
+        let n = bytes.count
+        guard n >= 7 && n <= 15 else { return nil }
         var value: UInt32 = 0
-        var octet: UInt32 = 0
-        var digits = 0
-        var parts = 0
-        for b in bytes {
-            if b >= 0x30 && b <= 0x39 {
+        var p = 0
+        for part in 0..<4 {
+            guard p < n else { return nil }
+            let d0 = bytes[p] &- 0x30
+            guard d0 <= 9 else { return nil }
+            var octet = UInt32(d0)
+            p += 1
+            if p < n, case let d1 = bytes[p] &- 0x30, d1 <= 9 {
                 // "01" style leading zeros are ambiguous (octal in some parsers): refuse them.
-                if digits == 1 && octet == 0 { return nil }
-                octet = octet * 10 + UInt32(b - 0x30)
-                digits += 1
-                if digits > 3 || octet > 255 { return nil }
-            } else if b == UInt8(ascii: ".") {
-                guard digits > 0, parts < 3 else { return nil }
-                value = value << 8 | octet
-                parts += 1
-                octet = 0
-                digits = 0
-            } else {
-                return nil
+                guard d0 != 0 else { return nil }
+                octet = octet * 10 + UInt32(d1)
+                p += 1
+                if p < n, case let d2 = bytes[p] &- 0x30, d2 <= 9 {
+                    octet = octet * 10 + UInt32(d2)
+                    p += 1
+                    guard octet <= 255 else { return nil }
+                }
+            }
+            value = value << 8 | octet
+            if part < 3 {
+                guard p < n, bytes[p] == UInt8(ascii: ".") else { return nil }
+                p += 1
             }
         }
-        guard digits > 0, parts == 3 else { return nil }
-        return value << 8 | octet
+        return p == n ? value : nil
     }
 
     static func parseIPv6(_ input: UnsafeRawBufferPointer) -> IPAddress? {

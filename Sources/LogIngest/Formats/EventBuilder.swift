@@ -15,11 +15,17 @@ struct EventBuilder {
         detectionOnly = fields == .detection
     }
 
-    enum Failure: Error { case missingTime, badTime }
+    enum Failure { case missingTime, badTime }
 
-    mutating func build(_ slots: FieldSlots, origin: Origin) throws(Failure) -> TransactionEvent {
-        guard let timeText = slots.value(.time) else { throw .missingTime }
-        guard let time = timestamps.parse(timeText) else { throw .badTime }
+    /// Appends the event of one record to `events`, or returns why there is none.
+    ///
+    /// Appended here rather than returned through a typed throw: about 30 instructions less
+    /// per line (callgrind). `Array.append` itself still copies the event and destroys the
+    /// original (three reference counts each way) rather than moving it.
+    @inline(__always)
+    mutating func build(_ slots: FieldSlots, origin: Origin, into events: inout [TransactionEvent]) -> Failure? {
+        guard let timeText = slots.value(.time) else { return .missingTime }
+        guard let time = timestamps.parse(timeText) else { return .badTime }
         let sourceIP = slots.value(.sourceIP).flatMap(Self.parseAddress)
         let principal = slots.value(.principal).flatMap { principals.value(for: $0) { (Self.text($0), ()) }.0 }
 
@@ -37,8 +43,9 @@ struct EventBuilder {
             outcome = .success
         }
         if detectionOnly {
-            return TransactionEvent(time: time, sourceIP: sourceIP, principal: principal, status: status, outcome: outcome,
-                                    failureReason: reason, origin: origin)
+            events.append(TransactionEvent(time: time, sourceIP: sourceIP, principal: principal, status: status, outcome: outcome,
+                                           failureReason: reason, origin: origin))
+            return nil
         }
 
         // Method and target, from their own fields or from a request line "GET /x HTTP/1.1".
@@ -60,10 +67,11 @@ struct EventBuilder {
         }
         var bytes: Int64?
         if let v = slots.value(.bytes), let n = NumberParsing.integer(v), n >= 0 { bytes = n }
-        return TransactionEvent(time: time, sourceIP: sourceIP, principal: principal, apiProtocol: protocolKind,
-                                method: methodBytes.flatMap(Self.method), path: path, status: status, outcome: outcome,
-                                failureReason: reason, durationMs: slots.value(.duration).flatMap { Self.durationMs($0, unit: slots.durationUnit) },
-                                bytes: bytes, origin: origin)
+        events.append(TransactionEvent(time: time, sourceIP: sourceIP, principal: principal, apiProtocol: protocolKind,
+                                       method: methodBytes.flatMap(Self.method), path: path, status: status, outcome: outcome,
+                                       failureReason: reason, durationMs: slots.value(.duration).flatMap { Self.durationMs($0, unit: slots.durationUnit) },
+                                       bytes: bytes, origin: origin))
+        return nil
     }
 
     /// The method's text (the common ones without building a string); nil for anything that
@@ -260,6 +268,11 @@ struct EventBuilder {
 enum NumberParsing {
     /// A whole number, optionally quoted; nil for anything else or on overflow.
     static func integer(_ raw: UnsafeRawBufferPointer) -> Int64? {
+        // Three digits: the HTTP status of every line, read without the general loop.
+        if raw.count == 3 {
+            let a = raw[0] &- 48, b = raw[1] &- 48, c = raw[2] &- 48
+            if a <= 9 && b <= 9 && c <= 9 { return Int64(a) * 100 + Int64(b) * 10 + Int64(c) }
+        }
         var s = raw
         if s.count >= 2 && s.first == UInt8(ascii: "\"") && s.last == UInt8(ascii: "\"") { s = UnsafeRawBufferPointer(rebasing: s[1..<(s.count - 1)]) }
         guard !s.isEmpty, s.count <= 18 else { return nil }

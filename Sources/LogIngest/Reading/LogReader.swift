@@ -15,6 +15,8 @@ public final class LogReader {
     private var detected = false
     private let slots = FieldSlots()
     private var builder: EventBuilder
+    /// Where `next()` has its one event built.
+    private var one: [TransactionEvent] = []
     private var undetectedLines = 0
     private var recordStartLine: Int64 = 0
     private var firstLine = true
@@ -94,12 +96,11 @@ public final class LogReader {
     /// - Throws: `IngestError` for damage, after every event before it was returned.
     public func next() throws(IngestError) -> TransactionEvent? {
         while let startLine = try nextFields() {
-            do {
-                let event = try builder.build(slots, origin: Origin(input: inputIndex, line: startLine))
+            if let failure = builder.build(slots, origin: Origin(input: inputIndex, line: startLine), into: &one) {
+                noteMalformed(startLine, failure)
+            } else {
                 stats.events += 1
-                return event
-            } catch {
-                noteMalformed(startLine, error == .missingTime ? "no timestamp field" : "timestamp not understood")
+                return one.removeLast()
             }
         }
         return nil
@@ -113,12 +114,11 @@ public final class LogReader {
     public func read(into batch: inout [TransactionEvent], limit: Int, due: Int64 = Int64.max) throws(IngestError) -> Bool {
         while batch.count < limit {
             guard let startLine = try nextFields() else { return false }
-            do {
-                batch.append(try builder.build(slots, origin: Origin(input: inputIndex, line: startLine)))
+            if let failure = builder.build(slots, origin: Origin(input: inputIndex, line: startLine), into: &batch) {
+                noteMalformed(startLine, failure)
+            } else {
                 stats.events += 1
                 if batch[batch.count - 1].time >= due { return true }
-            } catch {
-                noteMalformed(startLine, error == .missingTime ? "no timestamp field" : "timestamp not understood")
             }
         }
         return true
@@ -194,6 +194,10 @@ public final class LogReader {
                 return startLine
             }
         }
+    }
+
+    private func noteMalformed(_ line: Int64, _ failure: EventBuilder.Failure) {
+        noteMalformed(line, failure == .missingTime ? "no timestamp field" : "timestamp not understood")
     }
 
     private func noteMalformed(_ line: Int64, _ reason: String) {
