@@ -75,6 +75,25 @@ import AnomalyEngine
         }
     }
 
+    /// The inline word-at-a-time comparison agrees with memcmp at every length and at every
+    /// position of a difference (first, last, in an overlapping tail word).
+    @Test func sameBytesAgreesWithMemcmp() {
+        for n in 0...40 {
+            let a = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            for position in -1..<n {
+                var b = a
+                if position >= 0 { b[position] ^= 0x40 }
+                a.withUnsafeBytes { ra in
+                    b.withUnsafeBytes { rb in
+                        let same = n == 0 || ByteCursor.sameBytes(ra.baseAddress!, rb.baseAddress!, count: n)
+                        #expect(same == (n == 0 || memcmp(ra.baseAddress!, rb.baseAddress!, n) == 0), "length \(n), difference at \(position)")
+                        #expect(same == (position < 0), "length \(n), difference at \(position)")
+                    }
+                }
+            }
+        }
+    }
+
     /// Quoted fields end at the first quote not escaped by an odd run of backslashes.
     @Test(arguments: [
         (#""abc" rest"#, "abc"),

@@ -91,6 +91,6 @@ struct CombinedLogParser: LineParser {
     }
 
     static func equals(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
-        bytes.count == literal.utf8CodeUnitCount && (bytes.isEmpty || memcmp(bytes.baseAddress!, literal.utf8Start, bytes.count) == 0)
+        bytes.count == literal.utf8CodeUnitCount && (bytes.isEmpty || ByteCursor.sameBytes(bytes.baseAddress!, literal.utf8Start, count: bytes.count))
     }
 }

@@ -49,7 +49,7 @@ final class TextCache<Extra> {
         let pair = Int(truncatingIfNeeded: h) & pairMask
         for way in 0..<2 {
             let slot = pair * 2 + way
-            if hashes[slot] == h, lengths[slot] == n, memcmp(arena + slot * maxBytes, bytes.baseAddress!, n) == 0 {
+            if hashes[slot] == h, lengths[slot] == n, ByteCursor.sameBytes(arena + slot * maxBytes, bytes.baseAddress!, count: n) {
                 recent[pair] = UInt8(way)
                 return (texts[slot], extras[slot]!)
             }
