@@ -8,7 +8,7 @@ import Darwin
 /// Traefik variants add after the user agent:
 ///
 ///     203.0.113.9 - svc_hr [10/Oct/2023:11:06:56 +0200] "GET /api/now/table/incident HTTP/1.1" 401 53 "-" "curl/8.0" rt=0.012
-struct CombinedLogParser: LineParser {
+final class CombinedLogParser: LineParser {
     var format: LogFormat { .combined }
 
     func parse(_ line: UnsafeRawBufferPointer, into slots: FieldSlots) -> LineVerdict {
@@ -91,6 +91,6 @@ struct CombinedLogParser: LineParser {
     }
 
     static func equals(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
-        bytes.count == literal.utf8CodeUnitCount && (bytes.isEmpty || ByteCursor.sameBytes(bytes.baseAddress!, literal.utf8Start, count: bytes.count))
+        bytes.count == literal.utf8CodeUnitCount && (bytes.isEmpty || memcmp(bytes.baseAddress!, literal.utf8Start, bytes.count) == 0)
     }
 }

@@ -7,7 +7,7 @@ import AnomalyEngine
 
 /// One JSON object per line. Fields are found by dotted path through `JSONFieldMap`; values of
 /// other keys are checked for syntax but never copied.
-struct JSONLineParser: LineParser {
+final class JSONLineParser: LineParser {
     var format: LogFormat { .json }
     let map: JSONFieldMap
     /// Nesting beyond this is refused as malformed (the container stack holds this many).
@@ -37,7 +37,7 @@ struct JSONLineParser: LineParser {
 
     /// Parses the line in one loop over its bytes, with the nesting on `frames` rather than
     /// on the call stack: no recursion, and the position stays in a register.
-    mutating func parse(_ line: UnsafeRawBufferPointer, into slots: FieldSlots) -> LineVerdict {
+    func parse(_ line: UnsafeRawBufferPointer, into slots: FieldSlots) -> LineVerdict {
         let n = line.count
         var i = 0
         @inline(__always) func skipWhitespace() {
@@ -212,7 +212,7 @@ struct JSONLineParser: LineParser {
     /// Reads a string at the cursor (which is on its opening quote), unescaping it into the
     /// key path or a field slot, or only checking it.
     @inline(__always)
-    private mutating func readString(_ c: inout ByteCursor, into target: StringTarget, slots: FieldSlots) throws(SyntaxError) {
+    private func readString(_ c: inout ByteCursor, into target: StringTarget, slots: FieldSlots) throws(SyntaxError) {
         let bytes = c.bytes
         // The common case, a string without escapes: find its end eight bytes at a time and
         // take it as a view of the line.
@@ -232,7 +232,7 @@ struct JSONLineParser: LineParser {
     }
 
     /// `readString` for a string with escapes.
-    private mutating func readEscapedString(_ c: inout ByteCursor, into target: StringTarget, slots: FieldSlots) throws(SyntaxError) {
+    private func readEscapedString(_ c: inout ByteCursor, into target: StringTarget, slots: FieldSlots) throws(SyntaxError) {
         c.index += 1
         let bytes = c.bytes
         var role: FieldRole? = nil
@@ -246,7 +246,7 @@ struct JSONLineParser: LineParser {
             role = entry.role
         }
         var runStart = c.index
-        func flush(_ end: Int, _ parser: inout JSONLineParser, _ slots: FieldSlots) {
+        func flush(_ end: Int, _ parser: JSONLineParser, _ slots: FieldSlots) {
             guard end > runStart else { return }
             let run = UnsafeRawBufferPointer(rebasing: bytes[runStart..<end])
             switch target {
@@ -255,7 +255,7 @@ struct JSONLineParser: LineParser {
             case .discard: break
             }
         }
-        func emit(_ scalar: UInt32, _ parser: inout JSONLineParser, _ slots: FieldSlots) {
+        func emit(_ scalar: UInt32, _ parser: JSONLineParser, _ slots: FieldSlots) {
             var utf8 = [UInt8]()
             let s = Unicode.Scalar(scalar) ?? "\u{FFFD}"
             utf8.append(contentsOf: String(Character(s)).utf8)
@@ -268,22 +268,22 @@ struct JSONLineParser: LineParser {
         while c.index < bytes.count {
             let b = bytes[c.index]
             if b == UInt8(ascii: "\"") {
-                flush(c.index, &self, slots)
+                flush(c.index, self, slots)
                 c.index += 1
                 return
             }
             if b != UInt8(ascii: "\\") { c.index += 1; continue }
-            flush(c.index, &self, slots)
+            flush(c.index, self, slots)
             guard c.index + 1 < bytes.count else { break }
             let e = bytes[c.index + 1]
             c.index += 2
             switch e {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): emit(UInt32(e), &self, slots)
-            case UInt8(ascii: "b"): emit(8, &self, slots)
-            case UInt8(ascii: "f"): emit(12, &self, slots)
-            case UInt8(ascii: "n"): emit(10, &self, slots)
-            case UInt8(ascii: "r"): emit(13, &self, slots)
-            case UInt8(ascii: "t"): emit(9, &self, slots)
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): emit(UInt32(e), self, slots)
+            case UInt8(ascii: "b"): emit(8, self, slots)
+            case UInt8(ascii: "f"): emit(12, self, slots)
+            case UInt8(ascii: "n"): emit(10, self, slots)
+            case UInt8(ascii: "r"): emit(13, self, slots)
+            case UInt8(ascii: "t"): emit(9, self, slots)
             case UInt8(ascii: "u"):
                 guard let high = hex4(bytes, c.index) else { throw SyntaxError(reason: "invalid \\u escape at byte \(c.index - 1)") }
                 c.index += 4
@@ -300,7 +300,7 @@ struct JSONLineParser: LineParser {
                 } else if high >= 0xDC00 && high <= 0xDFFF {
                     scalar = 0xFFFD
                 }
-                emit(scalar, &self, slots)
+                emit(scalar, self, slots)
             default:
                 throw SyntaxError(reason: "invalid escape '\\\(Character(Unicode.Scalar(e)))' at byte \(c.index - 1)")
             }

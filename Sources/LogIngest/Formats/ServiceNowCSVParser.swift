@@ -1,6 +1,6 @@
 /// ServiceNow CSV exports (and any CSV with a header row naming the same columns): RFC 4180
 /// quoting, including quoted fields that hold commas, doubled quotes and newlines.
-struct ServiceNowCSVParser: LineParser {
+final class ServiceNowCSVParser: LineParser {
     var format: LogFormat { .servicenowCSV }
 
     /// Column names and display labels, lower case, per role, in order of preference.
@@ -50,7 +50,7 @@ struct ServiceNowCSVParser: LineParser {
         return nil
     }
 
-    mutating func parse(_ line: UnsafeRawBufferPointer, into slots: FieldSlots) -> LineVerdict {
+    func parse(_ line: UnsafeRawBufferPointer, into slots: FieldSlots) -> LineVerdict {
         if pendingActive {
             pending.append(0x0A)
             pending.append(contentsOf: line)
@@ -77,7 +77,7 @@ struct ServiceNowCSVParser: LineParser {
 
     /// - Parameter copy: the record's bytes do not outlive this call (a record assembled from
     ///   several lines), so fields must be copied rather than viewed.
-    private mutating func parseRecord(_ record: UnsafeRawBufferPointer, into slots: FieldSlots, copy: Bool) -> LineVerdict {
+    private func parseRecord(_ record: UnsafeRawBufferPointer, into slots: FieldSlots, copy: Bool) -> LineVerdict {
         if !headerSeen {
             headerSeen = true
             var roles: [(role: FieldRole, rank: Int)?] = []

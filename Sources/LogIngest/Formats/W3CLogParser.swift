@@ -1,6 +1,6 @@
 /// The W3C extended log format that IIS writes: directives (`#Fields:` names the columns and
 /// may change in the middle of a file), then space-separated values, `-` for empty.
-struct W3CLogParser: LineParser {
+final class W3CLogParser: LineParser {
     var format: LogFormat { .w3c }
 
     private enum Column {
@@ -31,7 +31,7 @@ struct W3CLogParser: LineParser {
         return false
     }
 
-    mutating func parse(_ line: UnsafeRawBufferPointer, into slots: FieldSlots) -> LineVerdict {
+    func parse(_ line: UnsafeRawBufferPointer, into slots: FieldSlots) -> LineVerdict {
         if line.isEmpty { return .skip }
         if line[0] == UInt8(ascii: "#") {
             let text = String(decoding: line, as: UTF8.self)

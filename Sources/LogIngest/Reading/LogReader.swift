@@ -182,7 +182,11 @@ public final class LogReader {
             }
             if recordStartLine == 0 { recordStartLine = line.number }
             slots.reset()
-            let verdict = parser!.parse(line.bytes, into: slots)
+            // Unowned for the call, so that each line does not retain and release the parser:
+            // `parser` holds it for the reader's life (set once detected, never cleared), and
+            // parsing does not touch the reader.
+            unowned(unsafe) let current = parser!
+            let verdict = current.parse(line.bytes, into: slots)
             let startLine = recordStartLine
             if verdict != .needMore { recordStartLine = 0; resumePoint = lineEnd }
             switch verdict {
