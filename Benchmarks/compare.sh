@@ -5,9 +5,10 @@
 #
 # Generates (once, seeded, into $LOGWATCH_BENCH_DIR or /tmp/logwatch-bench) 2,000,000 lines
 # of realistic integration traffic as a combined log and as ECS JSON lines, zstd level 3, and
-# an 8,000,000-line combined log for the memory check. Prints medians, the ratio of each to
-# zstd -dc | wc -l on the same file, and peak resident memory. Runs GoAccess and
-# fail2ban-regex on a 200,000-line slice when they are installed.
+# an 8,000,000-line combined log for the memory check, and the 2M combined lines dealt round
+# robin into three "node" logs that overlap in time (read in parallel). Prints medians, the
+# ratio of each to zstd -dc | wc -l on the same file, and peak resident memory. Runs GoAccess
+# and fail2ban-regex on a 200,000-line slice when they are installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
@@ -26,6 +27,12 @@ generate() { # lines format file
 generate 2000000 combined "$DATA/combined-2M.log.zst"
 generate 2000000 json "$DATA/json-2M.log.zst"
 generate 8000000 combined "$DATA/combined-8M.log.zst"
+NODES=("$DATA/node-0.log.zst" "$DATA/node-1.log.zst" "$DATA/node-2.log.zst")
+if [ ! -s "${NODES[2]}" ]; then
+    echo "dealing the combined lines into three node logs ..." >&2
+    zstd -dc "$DATA/combined-2M.log.zst" | awk -v d="$DATA" '{ print > (d "/node-" NR % 3 ".log") }'
+    for n in 0 1 2; do zstd -3 -q -f --rm "$DATA/node-$n.log"; done
+fi
 
 RESULTS="$DATA/results.txt"
 : > "$RESULTS"
@@ -42,6 +49,8 @@ for i in $(seq "$RUNS"); do
     measure scan-combined-jobs1 sh -c "'$BIN' scan --jobs 1 '$DATA/combined-2M.log.zst' > '$DATA/alerts.json'"
     measure zstd-wc-json sh -c "zstd -dc '$DATA/json-2M.log.zst' | wc -l"
     measure scan-json sh -c "'$BIN' scan '$DATA/json-2M.log.zst' > '$DATA/alerts.json'"
+    measure scan-nodes sh -c "'$BIN' scan ${NODES[*]} > '$DATA/alerts.json'"
+    measure scan-nodes-jobs1 sh -c "'$BIN' scan --jobs 1 ${NODES[*]} > '$DATA/alerts.json'"
 done
 for i in 1 2; do
     measure scan-combined-8M sh -c "'$BIN' scan '$DATA/combined-8M.log.zst' > '$DATA/alerts.json'"
@@ -60,7 +69,10 @@ row "logwatch scan --jobs 1, combined" "$(median scan-combined-jobs1)" "$(echo "
 row "zstd -dc \\| wc -l, ECS JSON" "$zj" "1.00" "-"
 row "logwatch scan, ECS JSON" "$(median scan-json)" "$(echo "$(median scan-json) $zj" | awk '{printf "%.2f", $1/$2}')" "$(peak scan-json)"
 row "logwatch scan, combined, 8,000,000 lines (2 runs)" "$(median scan-combined-8M)" "-" "$(peak scan-combined-8M)"
+row "logwatch scan, the 2M combined lines as 3 overlapping node logs" "$(median scan-nodes)" "$(echo "$(median scan-nodes) $zc" | awk '{printf "%.2f", $1/$2}')" "$(peak scan-nodes)"
+row "logwatch scan --jobs 1, the same 3 node logs" "$(median scan-nodes-jobs1)" "$(echo "$(median scan-nodes-jobs1) $zc" | awk '{printf "%.2f", $1/$2}')" "$(peak scan-nodes-jobs1)"
 printf '\n--jobs 1 / default: %s times as long\n' "$(echo "$(median scan-combined-jobs1) $(median scan-combined)" | awk '{printf "%.2f", $1/$2}')"
+printf -- '--jobs 1 / default, 3 overlapping node logs: %s times as long\n' "$(echo "$(median scan-nodes-jobs1) $(median scan-nodes)" | awk '{printf "%.2f", $1/$2}')"
 printf 'peak RSS, 8M lines / 2M lines: %s\n' "$(echo "$(peak scan-combined-8M) $(peak scan-combined)" | awk '{printf "%.2f", $1/$2}')"
 
 # Peers, on a 200,000-line plain slice, when installed.

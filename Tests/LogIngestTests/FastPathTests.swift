@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import LogIngest
 import AnomalyEngine
+import TestSupport
 
 /// The shortcuts of the per-line path give what the plain path gives.
 @Suite struct FastPathTests {
@@ -108,6 +109,40 @@ import AnomalyEngine
             var c = ByteCursor(UnsafeRawBufferPointer(raw))
             let q = c.quoted()
             #expect(q.map { String(decoding: $0, as: UTF8.self) } == expected)
+        }
+    }
+
+    /// `upTo` and `quoted` (searched in place near the cursor, by memchr further on) agree with
+    /// a byte-by-byte reading at every distance, inside and past the first 32 bytes.
+    @Test func searchesNearAndFarMatchAByteScan() {
+        var g = SeededGenerator(seed: 9)
+        let alphabet = Array(#"ab "]\"#.utf8)
+        for _ in 0..<20_000 {
+            let bytes = (0..<Int.random(in: 0...90, using: &g)).map { _ in alphabet.randomElement(using: &g)! }
+            let start = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &g)
+            bytes.withUnsafeBytes { raw in
+                // upTo("]"): the bytes before the first "]" from the cursor, which it passes.
+                var c = ByteCursor(raw)
+                c.index = start
+                let close = bytes[start...].firstIndex(of: UInt8(ascii: "]"))
+                #expect(c.upTo(UInt8(ascii: "]")).map(Array.init) == close.map { Array(bytes[start..<$0]) }, "\(bytes) from \(start)")
+                if let close { #expect(c.index == close + 1) }
+
+                // quoted(): from a quote to the first quote after it not escaped by an odd run
+                // of backslashes.
+                var q = ByteCursor(raw)
+                q.index = start
+                var expected: [UInt8]?
+                if start < bytes.count && bytes[start] == UInt8(ascii: "\"") {
+                    var i = start + 1
+                    while i < bytes.count {
+                        if bytes[i] == UInt8(ascii: "\\") { i += 2; continue }
+                        if bytes[i] == UInt8(ascii: "\"") { expected = Array(bytes[(start + 1)..<i]); break }
+                        i += 1
+                    }
+                }
+                #expect(q.quoted().map(Array.init) == expected, "\(bytes) from \(start)")
+            }
         }
     }
 
