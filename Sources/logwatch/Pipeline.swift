@@ -66,7 +66,9 @@ final class BatchQueue<Batch>: @unchecked Sendable {
 /// The reader belongs to the thread from `init` until the chunk that ends the input has been
 /// taken (the queue's lock orders the thread's last use before it); only then may the owner
 /// look at the reader's counts again. At most `queued` chunks wait, so memory stays bounded
-/// however far the input runs ahead of the others.
+/// however far the input runs ahead of the others. If the merge stops taking events before
+/// the end (the command is failing), the thread waits on the full queue until the process
+/// exits: `scan` and `report` are one-shot, and `tail` does not read ahead.
 final class ReadAhead {
     private struct Chunk {
         var events: [TransactionEvent]

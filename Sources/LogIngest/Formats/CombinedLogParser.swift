@@ -59,7 +59,8 @@ final class CombinedLogParser: LineParser {
                 continue
             }
             let extra = c.token()
-            if quotedSeen >= 2 { noteExtra(extra, into: slots) }
+            // The extras give only a duration: not looked at when nobody reads it.
+            if quotedSeen >= 2 && !slots.ignores(.duration) { noteExtra(extra, into: slots) }
         }
         return .fields
     }

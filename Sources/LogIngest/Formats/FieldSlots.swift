@@ -47,6 +47,8 @@ final class FieldSlots {
     /// Roles whose value is in `copies` rather than a view of the line.
     private var ownedMask: UInt32 = 0
     var durationUnit: DurationUnit = .auto
+    /// Roles nobody reads (`EventFields.detection`): never stored, so parsers skip their work.
+    var ignored: UInt32 = 0
 
     init() {
         let n = Self.roles
@@ -84,8 +86,11 @@ final class FieldSlots {
     /// of equal ranks is kept, so a duplicate key cannot override).
     @inline(__always)
     func wants(_ role: FieldRole, rank: Int) -> Bool {
-        !has(role) || rank < ranks[role.rawValue]
+        !ignores(role) && (!has(role) || rank < ranks[role.rawValue])
     }
+
+    @inline(__always)
+    func ignores(_ role: FieldRole) -> Bool { ignored & (1 << role.rawValue) != 0 }
 
     /// Sets a field to a view of `bytes`, which must stay valid until the event is built
     /// (the line itself). Use `copy: true` for bytes that do not live that long.

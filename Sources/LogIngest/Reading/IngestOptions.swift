@@ -24,6 +24,14 @@ public enum EventFields: Sendable {
     /// reason. Method, path, protocol, duration and size stay empty (and `other`), which saves
     /// their parsing and the path's text on every line.
     case detection
+
+    /// The roles whose values go unread, so not stored at all.
+    var unreadRoles: [FieldRole] {
+        switch self {
+        case .all: []
+        case .detection: [.method, .path, .requestLine, .duration, .bytes, .apiType]
+        }
+    }
 }
 
 /// A line that did not parse, kept to show the user.

@@ -64,6 +64,7 @@ public final class LogReader {
         framer = LineFramer(reader: decoding, maxLineBytes: options.maxLineBytes)
         framer.followsPipe = isPipe
         builder = EventBuilder(naiveZone: options.naiveZone, fields: options.fields)
+        for role in options.fields.unreadRoles { slots.ignored |= 1 << role.rawValue }
         resumeOffset = resumeAt
         resumePoint = resumeAt
         stats.stream = .plain
@@ -78,6 +79,7 @@ public final class LogReader {
         decoding = try DecodingReader(source: source)
         framer = LineFramer(reader: decoding, maxLineBytes: options.maxLineBytes)
         builder = EventBuilder(naiveZone: options.naiveZone, fields: options.fields)
+        for role in options.fields.unreadRoles { slots.ignored |= 1 << role.rawValue }
         stats.stream = decoding.kind
         if options.format != .auto { parser = Self.makeParser(options.format, options: options); detected = true }
         stats.format = parser?.format
