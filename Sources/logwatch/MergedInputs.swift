@@ -32,6 +32,8 @@ final class MergedInputs {
     private let indices: [Int32]
     private let readAhead: Int
     private var readingAhead = 0
+    /// Set by `decodeAhead()`: inputs read on the merging thread decompress on one of their own.
+    private var decodingAhead = false
     private var pending: [Pending] = []
     private var active: [Active] = []
     private(set) var summary = IngestSummary()
@@ -127,6 +129,13 @@ final class MergedInputs {
         }
     }
 
+    /// From now on, inputs read on this thread (not those read ahead on threads of their own)
+    /// decompress on a thread of their own: for when parsing is the slowest stage.
+    func decodeAhead() {
+        decodingAhead = true
+        for a in active where a.ahead == nil { a.reader.decodeAhead() }
+    }
+
     private func open(_ p: Pending) {
         let reader: LogReader
         var first: TransactionEvent?
@@ -140,6 +149,7 @@ final class MergedInputs {
                 report(error)
                 return
             }
+            if decodingAhead { reader.decodeAhead() }
             first = read(reader)
         }
         if let first {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TestSupport
 @testable import LogIngest
@@ -169,5 +170,97 @@ import AnomalyEngine
         }
         if lines.last?.isEmpty == true { lines.removeLast() }
         return lines
+    }
+}
+
+/// Decompressing on a thread of its own (`LogReader.decodeAhead()`) gives what a direct read
+/// gives: the same events, counts and, for damaged input, the same error at the same offset
+/// after the same events.
+@Suite struct DecodeAheadTests {
+    /// Reads with decoding moved to its own thread after `after` events (0: from the start);
+    /// `threaded` says whether a thread did decode.
+    static func readAhead(_ bytes: [UInt8], after: Int) -> (Fixtures.ReadResult, threaded: Bool) {
+        let path = Fixtures.temporaryFile(bytes)
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        var result = Fixtures.ReadResult()
+        var threaded = false
+        do {
+            let reader = try LogReader(path: path, inputIndex: 0, options: IngestOptions())
+            if after == 0 { reader.decodeAhead() }
+            do {
+                while let e = try reader.next() {
+                    result.events.append(e)
+                    if result.events.count == after { reader.decodeAhead() }
+                }
+            } catch {
+                result.error = error
+            }
+            threaded = reader.decodingAhead
+            reader.refreshStats()
+            result.stats = reader.stats
+        } catch {
+            result.error = error
+        }
+        return (result, threaded)
+    }
+
+    static let plain = Array(Fixtures.combinedLines(20_000).utf8)
+
+    /// Where two event lists first differ (an index, or the shorter length), nil if equal: a
+    /// failure names a place instead of printing thousands of events.
+    static func firstDifference(_ a: [TransactionEvent], _ b: [TransactionEvent]) -> Int? {
+        if let i = zip(a, b).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset { return i }
+        return a.count == b.count ? nil : min(a.count, b.count)
+    }
+
+    /// The message without the temporary directory, which differs from read to read.
+    static func message(_ error: IngestError) -> String {
+        String(error.description.split(separator: "/input: ").last ?? "")
+    }
+
+    @Test(arguments: [StreamKind.zstd, .gzip], [0, 1, 7_000])
+    func intactInputs(kind: StreamKind, after: Int) {
+        let compressed = kind == .zstd ? Fixtures.zstd(Self.plain) : Fixtures.gzip(Self.plain)
+        let direct = Fixtures.read(compressed)
+        let (ahead, threaded) = Self.readAhead(compressed, after: after)
+        #expect(threaded)
+        #expect(direct.error == nil && ahead.error == nil)
+        #expect(ahead.events.count == 20_000)
+        #expect(Self.firstDifference(ahead.events, direct.events) == nil)
+        #expect(ahead.stats == direct.stats)
+    }
+
+    @Test(arguments: [StreamKind.zstd, .gzip])
+    func truncatedInputs(kind: StreamKind) throws {
+        let compressed = kind == .zstd ? Fixtures.zstd(Self.plain) : Fixtures.gzip(Self.plain)
+        let cut = Array(compressed[0..<(compressed.count * 2 / 3)])
+        let direct = Fixtures.read(cut)
+        let (ahead, threaded) = Self.readAhead(cut, after: 100)
+        #expect(threaded)
+        let error = try #require(ahead.error)
+        #expect(Self.message(error) == direct.error.map(Self.message))
+        #expect(error.offset == direct.error?.offset)
+        #expect(ahead.events.count > 1000)
+        #expect(Self.firstDifference(ahead.events, direct.events) == nil)
+        #expect(ahead.stats == direct.stats)
+    }
+
+    @Test func corruptedInputs() throws {
+        var compressed = Fixtures.zstd(Self.plain)
+        for i in stride(from: compressed.count / 2, to: compressed.count - 20, by: 11) { compressed[i] ^= 0x5A }
+        let direct = Fixtures.read(compressed)
+        let (ahead, threaded) = Self.readAhead(compressed, after: 10)
+        #expect(threaded)
+        let error = try #require(ahead.error)
+        #expect(Self.message(error) == direct.error.map(Self.message))
+        #expect(Self.firstDifference(ahead.events, direct.events) == nil)
+    }
+
+    @Test func plainInputsAreReadDirectly() {
+        let direct = Fixtures.read(Self.plain)
+        let (ahead, threaded) = Self.readAhead(Self.plain, after: 0)
+        #expect(!threaded)
+        #expect(Self.firstDifference(ahead.events, direct.events) == nil)
+        #expect(ahead.stats == direct.stats)
     }
 }

@@ -1,30 +1,85 @@
+import Foundation
+
 /// Reads an input and hands out its decoded bytes, whatever its compression.
 ///
-/// Memory is bounded: one input buffer of `chunkSize` bytes plus the decoder's own state.
+/// Memory is bounded: one input buffer of `chunkSize` bytes plus the decoder's own state, and
+/// once decoding ahead, at most `DecodeAhead.capacity` blocks of decoded bytes besides.
 final class DecodingReader {
-    private let source: ByteSource
-    private var decoder: any StreamDecoder
+    private let state: DecodeState
+    /// Set once a compressed input is decoded on a thread of its own: `state` is then the
+    /// thread's, and every byte and count comes through here.
+    private var ahead: DecodeAhead?
+    private var startAhead = false
+
+    let kind: StreamKind
+    let name: String
+    /// Compressed bytes handed to the decoder so far (with a thread: as of the block in hand).
+    var compressedConsumed: Int64 { ahead?.counts.consumed ?? state.compressedConsumed }
+    /// Decoded bytes produced so far (with a thread: as of the block in hand).
+    var decodedProduced: Int64 { ahead?.counts.produced ?? state.decodedProduced }
+    var compressedRead: Int64 { ahead?.counts.read ?? state.source.bytesRead }
+    /// For a followed pipe: the writer closed it.
+    var sourceEnded: Bool { state.source.sawEnd }
+
+    /// Set for a followed input: plain text read as it grows; a read of 0 bytes means "nothing
+    /// more for now".
+    var follows: Bool { state.follows }
+
+    /// A followed (live, uncompressed) input: bytes pass straight through.
+    init(following source: ByteSource) {
+        state = DecodeState(following: source)
+        kind = state.decoder.kind
+        name = source.name
+    }
+
+    init(source: ByteSource, chunkSize: Int = 128 * 1024) throws(IngestError) {
+        state = try DecodeState(source: source, chunkSize: chunkSize)
+        kind = state.decoder.kind
+        name = source.name
+    }
+
+    /// Whether a thread of its own decompresses the input now.
+    var decodingAhead: Bool { ahead != nil }
+
+    /// From the next read on, decompresses on a thread of its own (`DecodeAhead`); nothing for
+    /// a plain or a followed input, where there is nothing to decompress.
+    func decodeAhead() {
+        if !state.follows && kind != .plain { startAhead = true }
+    }
+
+    deinit {
+        ahead?.cancel()
+    }
+
+    /// Fills `output` with decoded bytes.
+    /// - Returns: the number of bytes written; 0 only at the clean end of the input.
+    /// - Throws: `IngestError` for a read failure, corruption or truncation, with the
+    ///   compressed offset at which decoding stopped.
+    func read(into output: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
+        if let ahead { return try ahead.read(into: output) }
+        if startAhead {
+            let started = DecodeAhead(state)
+            ahead = started
+            return try started.read(into: output)
+        }
+        return try state.read(into: output)
+    }
+}
+
+/// The source, the decoder and their counts: used by one thread at a time (the reader's, or
+/// a `DecodeAhead` thread's from its start on).
+final class DecodeState {
+    let source: ByteSource
+    private(set) var decoder: any StreamDecoder
     private let inputBuffer: UnsafeMutableRawBufferPointer
     private var inputStart = 0
     private var inputEnd = 0
     private var endOfInput = false
     private var stalledCalls = 0
-    /// Compressed bytes handed to the decoder so far.
     private(set) var compressedConsumed: Int64 = 0
-    /// Decoded bytes produced so far.
     private(set) var decodedProduced: Int64 = 0
-
-    var kind: StreamKind { decoder.kind }
-    var name: String { source.name }
-    var compressedRead: Int64 { source.bytesRead }
-    /// For a followed pipe: the writer closed it.
-    var sourceEnded: Bool { source.sawEnd }
-
-    /// Set for a followed input: plain text read as it grows; a read of 0 bytes means "nothing
-    /// more for now".
     let follows: Bool
 
-    /// A followed (live, uncompressed) input: bytes pass straight through.
     init(following source: ByteSource) {
         self.source = source
         follows = true
@@ -32,7 +87,7 @@ final class DecodingReader {
         decoder = PlainDecoder()
     }
 
-    init(source: ByteSource, chunkSize: Int = 128 * 1024) throws(IngestError) {
+    init(source: ByteSource, chunkSize: Int) throws(IngestError) {
         self.source = source
         follows = false
         inputBuffer = .allocate(byteCount: max(chunkSize, 16), alignment: 16)

@@ -94,6 +94,16 @@ public final class LogReader {
         }
     }
 
+    /// Decompresses the rest of the input on a thread of its own, ahead of parsing: for when
+    /// parsing is the slowest stage of a pipeline (JSON lines, whose detection keeps up). No
+    /// effect on plain or followed inputs. Events, counts and errors are as without it.
+    public func decodeAhead() {
+        decoding.decodeAhead()
+    }
+
+    /// Whether a thread of its own decompresses the input now.
+    var decodingAhead: Bool { decoding.decodingAhead }
+
     /// The next event, or nil at the end of the input.
     /// - Throws: `IngestError` for damage, after every event before it was returned.
     public func next() throws(IngestError) -> TransactionEvent? {
