@@ -193,7 +193,7 @@ final class EventBatches {
     static let probeBatches = 48
     /// Decompression moves to a thread of its own when detection waited this share of the
     /// time or more. Measured on two cores, 2M lines side by side (15 and 9 runs): ECS JSON,
-    /// where detection waits about 40% of the time, went from 0.92 s to 0.86 s; the combined
+    /// where detection waits about 40% of the time, went from 0.93 s to 0.88 s; the combined
     /// log, where both threads are busy, from 0.49 s to 0.53 s, so it is not done there.
     static let idleShareForDecodeAhead = 0.25
 

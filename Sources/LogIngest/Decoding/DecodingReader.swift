@@ -1,5 +1,3 @@
-import Foundation
-
 /// Reads an input and hands out its decoded bytes, whatever its compression.
 ///
 /// Memory is bounded: one input buffer of `chunkSize` bytes plus the decoder's own state, and
