@@ -31,7 +31,6 @@ final class MergedInputs {
     private let options: IngestOptions
     private let indices: [Int32]
     private let readAhead: Int
-    private var readingAhead = 0
     /// Set by `decodeAhead()`: inputs read on the merging thread decompress on one of their own.
     private var decodingAhead = false
     private var pending: [Pending] = []
@@ -156,6 +155,7 @@ final class MergedInputs {
             active.append(Active(reader: reader, next: first))
             // Overlapping inputs: read ahead on threads of their own, as many as allowed.
             if active.count > 1 {
+                var readingAhead = active.count(where: { $0.ahead != nil })
                 for i in active.indices where readingAhead < readAhead && active[i].ahead == nil {
                     active[i].ahead = ReadAhead(active[i].reader)
                     readingAhead += 1
@@ -172,7 +172,6 @@ final class MergedInputs {
                 active[i].next = e
                 return
             }
-            readingAhead -= 1
             if let error = ahead.error { damaged(active[i].reader, error) }
         } else if let e = read(active[i].reader) {
             active[i].next = e

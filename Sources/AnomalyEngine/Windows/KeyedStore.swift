@@ -100,22 +100,22 @@ struct KeyedStore<Key: StoreKey, State> {
     /// Enters slot `i` (whose key is not in the table) into the table, growing it when needed.
     private mutating func insert(slot i: Int) {
         if (count_ + 1) * 2 > table.count { grow() }
-        let mask = table.count - 1
-        var p = Int(truncatingIfNeeded: hashes[i]) & mask
-        while table[p] != 0 { p = (p + 1) & mask }
-        table[p] = Int32(i + 1)
+        place(Int32(i + 1))
         count_ += 1
+    }
+
+    /// Puts a table entry (slot number + 1) at the first empty position of its probe run.
+    private mutating func place(_ entry: Int32) {
+        let mask = table.count - 1
+        var p = Int(truncatingIfNeeded: hashes[Int(entry) - 1]) & mask
+        while table[p] != 0 { p = (p + 1) & mask }
+        table[p] = entry
     }
 
     private mutating func grow() {
         let old = table
         table = Array(repeating: 0, count: old.count * 2)
-        let mask = table.count - 1
-        for entry in old where entry != 0 {
-            var p = Int(truncatingIfNeeded: hashes[Int(entry) - 1]) & mask
-            while table[p] != 0 { p = (p + 1) & mask }
-            table[p] = entry
-        }
+        for entry in old where entry != 0 { place(entry) }
     }
 
     mutating func remove(_ i: Int) {

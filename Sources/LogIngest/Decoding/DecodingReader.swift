@@ -7,7 +7,6 @@ final class DecodingReader {
     /// Set once a compressed input is decoded on a thread of its own: `state` is then the
     /// thread's, and every byte and count comes through here.
     private var ahead: DecodeAhead?
-    private var startAhead = false
 
     let kind: StreamKind
     let name: String
@@ -39,10 +38,11 @@ final class DecodingReader {
     /// Whether a thread of its own decompresses the input now.
     var decodingAhead: Bool { ahead != nil }
 
-    /// From the next read on, decompresses on a thread of its own (`DecodeAhead`); nothing for
-    /// a plain or a followed input, where there is nothing to decompress.
+    /// From now on, decompresses on a thread of its own (`DecodeAhead`); nothing for a plain or
+    /// a followed input, where there is nothing to decompress.
     func decodeAhead() {
-        if !state.follows && kind != .plain { startAhead = true }
+        guard ahead == nil, !state.follows, kind != .plain else { return }
+        ahead = DecodeAhead(state)
     }
 
     deinit {
@@ -55,11 +55,6 @@ final class DecodingReader {
     ///   compressed offset at which decoding stopped.
     func read(into output: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
         if let ahead { return try ahead.read(into: output) }
-        if startAhead {
-            let started = DecodeAhead(state)
-            ahead = started
-            return try started.read(into: output)
-        }
         return try state.read(into: output)
     }
 }

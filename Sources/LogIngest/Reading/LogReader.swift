@@ -11,8 +11,6 @@ public final class LogReader {
     private let decoding: DecodingReader
     private let framer: LineFramer
     private var parser: (any LineParser)?
-    /// `parser != nil`, kept apart: comparing the optional existential with nil copies it.
-    private var detected = false
     private let slots = FieldSlots()
     private var builder: EventBuilder
     /// Where `next()` has its one event built.
@@ -68,7 +66,7 @@ public final class LogReader {
         resumeOffset = resumeAt
         resumePoint = resumeAt
         stats.stream = .plain
-        if options.format != .auto { parser = Self.makeParser(options.format, options: options); detected = true }
+        if options.format != .auto { parser = Self.makeParser(options.format, options: options) }
         stats.format = parser?.format
     }
 
@@ -81,7 +79,7 @@ public final class LogReader {
         builder = EventBuilder(naiveZone: options.naiveZone, fields: options.fields)
         for role in options.fields.unreadRoles { slots.ignored |= 1 << role.rawValue }
         stats.stream = decoding.kind
-        if options.format != .auto { parser = Self.makeParser(options.format, options: options); detected = true }
+        if options.format != .auto { parser = Self.makeParser(options.format, options: options) }
         stats.format = parser?.format
     }
 
@@ -165,7 +163,7 @@ public final class LogReader {
                 }
             }
             let priming = lineEnd <= resumeOffset
-            if !detected {
+            if parser == nil {
                 if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { resumePoint = lineEnd; continue }
                 guard let format = FormatDetector.detect(line.bytes) else {
                     undetectedLines += 1
@@ -174,7 +172,6 @@ public final class LogReader {
                     continue
                 }
                 parser = Self.makeParser(format, options: options)
-                detected = true
                 stats.format = format
             }
             if priming {
@@ -195,8 +192,8 @@ public final class LogReader {
             if recordStartLine == 0 { recordStartLine = line.number }
             slots.reset()
             // Unowned for the call, so that each line does not retain and release the parser:
-            // `parser` holds it for the reader's life (set once detected, never cleared), and
-            // parsing does not touch the reader.
+            // `parser` holds it for the reader's life (set once, never cleared), and parsing
+            // does not touch the reader.
             unowned(unsafe) let current = parser!
             let verdict = current.parse(line.bytes, into: slots)
             let startLine = recordStartLine
