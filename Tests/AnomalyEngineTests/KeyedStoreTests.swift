@@ -1,5 +1,6 @@
 import Testing
 @testable import AnomalyEngine
+import TestSupport
 
 /// A key whose hash is chosen by the test, so that probe runs, wrap-around and collisions are
 /// exercised on purpose.
@@ -82,6 +83,8 @@ private struct CollidingKey: StoreKey {
                 newest = max(newest, m)
             }
             let from = newest - Int64(capacity) + 1
+            // The running total is what every minute held adds up to (the early exit of judges).
+            #expect(ring.total == (from...newest).reduce(0) { $0 + (counts[$1] ?? 0) })
             for low in (from - 3)...(newest + 1) {
                 for high in [low, low + 2, newest] where high >= low {
                     let expected = (max(low, from)...max(high, from)).reduce(0) { $0 + ($1 <= high ? counts[$1] ?? 0 : 0) }
@@ -90,6 +93,48 @@ private struct CollidingKey: StoreKey {
                     #expect(ring.earliest(from: low, through: high) == earliest)
                 }
             }
+        }
+    }
+}
+
+@Suite struct CounterpartTests {
+    /// The counterparts a key remembers, against the plain rule (a full list replaces the least
+    /// recently seen, the first of equals, found by a scan of them all): random failures from
+    /// more counterparts than fit, minutes moving on, late ones, and quiet spells that clear it.
+    @Test func aFullListReplacesTheLeastRecentlySeenAsAScanWould() {
+        var state = BurstScope<String>.State(ring: MinuteRing(capacity: 8), activityStart: 0, lastEvent: 0)
+        var model: [Counterpart] = []
+        var rng = SeededGenerator(seed: 6)
+        let horizon: Int64 = 60
+        var minute: Int64 = 1_000
+        for step in 0..<60_000 {
+            if Int.random(in: 0..<4, using: &rng) == 0 { minute += 1 }
+            if step % 20_000 == 19_999 {
+                state.clearCounterparts()
+                model.removeAll()
+            }
+            // Late now and then, by a minute or by hours (older than the least recent listed).
+            let late = Int.random(in: 0..<20, using: &rng)
+            let m = late == 0 ? minute - Int64.random(in: 100...400, using: &rng) : late < 3 ? minute - 1 : minute
+            // Mostly a few busy counterparts, often one of many more than fit.
+            let hash = Bool.random(using: &rng) ? UInt64.random(in: 0..<40, using: &rng) : UInt64.random(in: 40..<1_500, using: &rng)
+            state.note(hash, minute: m, horizon: horizon)
+            if let i = model.firstIndex(where: { $0.hash == hash }) {
+                if m - model[i].lastMinute > horizon { model[i].firstMinute = m; model[i].count = 0 }
+                model[i].lastMinute = max(model[i].lastMinute, m)
+                model[i].count += 1
+            } else if model.count < 256 {
+                model.append(Counterpart(hash: hash, firstMinute: m, lastMinute: m, count: 1))
+            } else {
+                var oldest = 0
+                for i in model.indices where model[i].lastMinute < model[oldest].lastMinute { oldest = i }
+                model[oldest] = Counterpart(hash: hash, firstMinute: m, lastMinute: m, count: 1)
+            }
+            let same = state.counterparts.count == model.count && zip(state.counterparts, model).allSatisfy {
+                $0.hash == $1.hash && $0.firstMinute == $1.firstMinute && $0.lastMinute == $1.lastMinute && $0.count == $1.count
+            }
+            #expect(same, "step \(step)")
+            if !same { return }
         }
     }
 }

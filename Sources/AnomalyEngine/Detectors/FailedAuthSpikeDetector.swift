@@ -127,14 +127,43 @@ final class BurstScope<Key: StoreKey> {
                 if !counterpartIndex.isEmpty { counterpartIndex[hash] = counterparts.count - 1 }
             } else {
                 // The least recently seen (the first of equals) makes room.
-                let oldest = counterparts.withUnsafeBufferPointer { c in
-                    var best = 0
-                    for i in 1..<c.count where c[i].lastMinute < c[best].lastMinute { best = i }
-                    return best
-                }
+                let oldest = takeLeastRecent()
                 counterpartIndex[counterparts[oldest].hash] = nil
                 counterparts[oldest] = fresh
                 counterpartIndex[hash] = oldest
+                // The newcomer is normally the most recent; one that is not (a late event)
+                // could belong among the listed, whose order is then no longer known.
+                if let last = evictionOrder.first, (minute, oldest) <= (last.lastMinute, Int(last.index)) {
+                    evictionOrder.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+
+        /// The least recently seen counterparts when the list is full, by (last minute, index),
+        /// the next to make room last, each with its last minute when listed: one scan serves
+        /// many replacements (an address spraying many principals, or a principal sprayed from
+        /// many addresses, replaces one on nearly every failure). A cache, never saved.
+        var evictionOrder: [(index: Int32, lastMinute: Int64)] = []
+
+        /// The index of the counterpart with the smallest (last minute, index).
+        ///
+        /// Exact, as a scan of them all: last minutes only grow, so a listed counterpart whose
+        /// minute has not changed is smaller than every one not listed (larger when listed,
+        /// larger since). One that grew is skipped; if it grew to within the listed range, the
+        /// list no longer knows its place and is rebuilt.
+        private mutating func takeLeastRecent() -> Int {
+            while true {
+                if evictionOrder.isEmpty {
+                    evictionOrder = counterparts.indices.map { (index: Int32($0), lastMinute: counterparts[$0].lastMinute) }
+                    evictionOrder.sort { ($0.lastMinute, $0.index) > ($1.lastMinute, $1.index) }
+                    evictionOrder.removeFirst(max(0, evictionOrder.count - 64))
+                }
+                let (i, listed) = evictionOrder.removeLast()
+                let now = counterparts[Int(i)].lastMinute
+                if now == listed { return Int(i) }
+                if let last = evictionOrder.first, (now, i) <= (last.lastMinute, last.index) {
+                    evictionOrder.removeAll(keepingCapacity: true)
+                }
             }
         }
 
@@ -142,6 +171,7 @@ final class BurstScope<Key: StoreKey> {
         mutating func clearCounterparts() {
             counterparts.removeAll(keepingCapacity: true)
             counterpartIndex.removeAll(keepingCapacity: true)
+            evictionOrder.removeAll(keepingCapacity: true)
         }
     }
 
@@ -271,6 +301,9 @@ final class BurstScope<Key: StoreKey> {
 
     private func evaluate(_ key: Key, _ s: State, minute m: Int64, explained: Set<UInt64>) -> IncidentFinding? {
         let t = thresholds
+        // No window holds more than the whole ring: most keys (an address with a few
+        // failures) are done here, without summing any window.
+        guard s.ring.total >= min(t.shortThreshold, t.longThreshold) else { return nil }
         let shortStart = m - Int64(t.shortWindowMinutes) + 1
         let longStart = m - Int64(t.longWindowMinutes) + 1
         let short = max(0, s.ring.sum(from: shortStart, through: m) - s.explained(from: shortStart, by: explained))

@@ -8,6 +8,8 @@ struct MinuteRing {
     /// The newest minute the ring holds, and its slot (`newest` modulo the capacity).
     private(set) var newest: Int64 = Int64.min
     private var newestSlot = 0
+    /// The sum of every count held: no window can hold more, so a judge can stop early.
+    private(set) var total = 0
 
     init(capacity: Int, keepFirstTimes: Bool = false) {
         counts = Array(repeating: 0, count: capacity)
@@ -39,6 +41,7 @@ struct MinuteRing {
             let gap = minute - newest
             if gap >= Int64(counts.count) {
                 for i in counts.indices { counts[i] = 0 }
+                total = 0
                 for i in firstTimes.indices { firstTimes[i] = Int64.max }
                 newestSlot = slot(minute)
             } else {
@@ -47,6 +50,7 @@ struct MinuteRing {
                 for _ in 0..<Int(gap) {
                     s += 1
                     if s == counts.count { s = 0 }
+                    total -= Int(counts[s])
                     counts[s] = 0
                     if !firstTimes.isEmpty { firstTimes[s] = Int64.max }
                 }
@@ -58,6 +62,7 @@ struct MinuteRing {
         }
         let s = slotNearNewest(minute)
         counts[s] = counts[s] &+ n
+        total += Int(n)
         return true
     }
 
@@ -85,19 +90,19 @@ struct MinuteRing {
 
     /// The total over minutes `from...through` (minutes outside the ring count as 0).
     func sum(from: Int64, through: Int64) -> Int {
-        guard newest != Int64.min, through >= from else { return 0 }
+        guard total > 0, through >= from else { return 0 }
         let low = max(from, newest - Int64(counts.count) + 1)
         let high = min(through, newest)
         guard high >= low else { return 0 }
         return counts.withUnsafeBufferPointer { c in
-            var total = 0
+            var sum = 0
             var s = slotNearNewest(low)
             for _ in 0...Int(high - low) {
-                total += Int(c[s])
+                sum += Int(c[s])
                 s += 1
                 if s == c.count { s = 0 }
             }
-            return total
+            return sum
         }
     }
 }
@@ -117,6 +122,7 @@ extension MinuteRing: SnapshotCodable {
         firstTimes = try r.array { r throws(SnapshotError) in try r.time() }
         newest = try r.time()
         newestSlot = 0
+        total = counts.reduce(0) { $0 + Int($1) }
         guard !counts.isEmpty, firstTimes.isEmpty || firstTimes.count == counts.count else {
             throw r.fail("minute ring of \(counts.count) minutes and \(firstTimes.count) first times")
         }
