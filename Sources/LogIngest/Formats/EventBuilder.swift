@@ -17,6 +17,9 @@ struct EventBuilder {
 
     enum Failure { case missingTime, badTime }
 
+    /// The time of the event appended last.
+    private(set) var lastTime: Int64 = 0
+
     /// Appends the event of one record to `events`, or returns why there is none.
     ///
     /// Appended here rather than returned through a typed throw: about 30 instructions less
@@ -26,6 +29,7 @@ struct EventBuilder {
     mutating func build(_ slots: FieldSlots, origin: Origin, into events: inout [TransactionEvent]) -> Failure? {
         guard let timeText = slots.value(.time) else { return .missingTime }
         guard let time = timestamps.parse(timeText) else { return .badTime }
+        lastTime = time
         let sourceIP = slots.value(.sourceIP).flatMap(Self.parseAddress)
         let principal = slots.value(.principal).flatMap { principals.value(for: $0) { (Self.text($0), ()) }.0 }
 

@@ -128,7 +128,9 @@ public final class LogReader {
                 noteMalformed(startLine, failure)
             } else {
                 stats.events += 1
-                if batch[batch.count - 1].time >= due { return true }
+                // The builder's copy of the time: `batch[i].time` copied the whole event out
+                // of the array and destroyed the copy (callgrind: ~180 instructions a line).
+                if builder.lastTime >= due { return true }
             }
         }
         return true
