@@ -11,6 +11,19 @@ import Testing
         return s
     }
 
+    /// What the detectors read of an event lies in its first 64 bytes (see `TransactionEvent`).
+    @Test func theFieldsDetectionReadsShareTheFirstCacheLine() throws {
+        typealias E = TransactionEvent
+        let ends = [
+            try #require(MemoryLayout<E>.offset(of: \.time)) + MemoryLayout<Int64>.size,
+            try #require(MemoryLayout<E>.offset(of: \.sourceIP)) + MemoryLayout<IPAddress?>.size,
+            try #require(MemoryLayout<E>.offset(of: \.outcome)) + MemoryLayout<Outcome>.size,
+            try #require(MemoryLayout<E>.offset(of: \.principal)) + MemoryLayout<String?>.size,
+            try #require(MemoryLayout<E>.offset(of: \.origin)) + MemoryLayout<Origin>.size,
+        ]
+        #expect(ends.max()! <= 64, "\(ends)")
+    }
+
     @Test func sameInputSameAlertsAndIds() {
         let a = attack().run()
         let b = attack().run()

@@ -34,7 +34,7 @@ final class FailedAuthSpikeDetector {
     /// fail2ban's maxretry), not when its minute closes: the count so far can only grow, so the
     /// judgement at the close would hold too, and it then finds the incident already open.
     /// `firstOpenMinute` is the oldest minute not closed yet.
-    func observe(_ e: TransactionEvent, minute: Int64, firstOpenMinute: Int64, principalHash: UInt64, into alerts: inout [Alert]) {
+    func observe(_ e: Observed, minute: Int64, firstOpenMinute: Int64, principalHash: UInt64, into alerts: inout [Alert]) {
         guard e.outcome == .authFailure else { return }
         if let ip = e.sourceIP, let byAddress {
             let slot = byAddress.observe(ip, hash: ip.storeHash, e, minute: minute, counterpart: e.principal.map(stableHash))
@@ -204,7 +204,7 @@ final class BurstScope<Key: StoreKey> {
 
     /// Counts a failure for `key` (whose `storeHash` is `hash`); returns the key's slot.
     @discardableResult
-    func observe(_ key: Key, hash: UInt64, _ e: TransactionEvent, minute: Int64, counterpart: UInt64?) -> Int {
+    func observe(_ key: Key, hash: UInt64, _ e: Observed, minute: Int64, counterpart: UInt64?) -> Int {
         let capacity = 2 * horizon + 4
         let slot = store.slot(for: key, hash: hash, now: e.time, make: {
             State(ring: MinuteRing(capacity: capacity), activityStart: e.time, lastEvent: e.time)
@@ -366,7 +366,7 @@ final class GlobalRate {
         book = IncidentBook(detector: detector, scope: .global)
     }
 
-    func observe(_ e: TransactionEvent, minute: Int64) {
+    func observe(_ e: Observed, minute: Int64) {
         if baseline == nil { baseline = RateBaseline(windowMinutes: thresholds.windowMinutes, firstSeen: e.time) }
         baseline!.add(minute: minute, time: e.time, window: thresholds.windowMinutes, decay: decay)
         recent.add(e.time, e.origin)

@@ -42,7 +42,7 @@ final class UnexpectedSourceIPDetector {
     }
 
     /// `principalHash` is the principal's `storeHash`.
-    func observe(_ e: TransactionEvent, minute: Int64, principalHash: UInt64, into alerts: inout [Alert]) {
+    func observe(_ e: Observed, minute: Int64, principalHash: UInt64, into alerts: inout [Alert]) {
         guard e.outcome == .success, let principal = e.principal, let ip = e.sourceIP else { return }
         let net = network(of: ip)
         let incidentKey = IncidentKey(principal: principal, network: net.address)
@@ -111,7 +111,7 @@ final class UnexpectedSourceIPDetector {
         }
     }
 
-    private func holds(_ key: IncidentKey, principal: String, ip: IPAddress, net: IPNetwork, e: TransactionEvent,
+    private func holds(_ key: IncidentKey, principal: String, ip: IPAddress, net: IPNetwork, e: Observed,
                        minute: Int64, allowlist: Bool, known: [IPAddress] = []) -> Alert? {
         let info = incidentNetworks[key]
         let message: String

@@ -33,7 +33,7 @@ final class VolumeSurgeDetector {
     /// Counts every request except failed authentications, which are the failed-auth
     /// detector's: a brute force is one alert, not also a volume surge.
     /// `principalHash` is the principal's `storeHash`.
-    func observe(_ e: TransactionEvent, minute: Int64, principalHash: UInt64) {
+    func observe(_ e: Observed, minute: Int64, principalHash: UInt64) {
         guard e.outcome != .authFailure else { return }
         global?.observe(e, minute: minute)
         guard let t = settings.principal, let p = e.principal else { return }

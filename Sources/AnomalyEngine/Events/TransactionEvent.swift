@@ -82,22 +82,26 @@ public struct Origin: Hashable, Sendable {
 }
 
 /// One request, as read from a transaction log.
+///
+/// The fields are declared (so laid out) with what the detectors read first: time, address,
+/// outcome, principal and origin share the first 64 bytes, so the detection thread reads one
+/// or two cache lines of each event the reading thread wrote, not all three.
 public struct TransactionEvent: Sendable, Equatable {
     /// Event time in milliseconds since the Unix epoch, UTC.
     public var time: Int64
     public var sourceIP: IPAddress?
+    public var outcome: Outcome
+    public var failureReason: FailureReason?
+    public var apiProtocol: APIProtocol
     /// The user, OAuth client id, API key id or service account, when the log names one.
     public var principal: String?
-    public var apiProtocol: APIProtocol
+    public var origin: Origin
+    public var status: Int?
     public var method: String?
     /// The URL path, without the query string (query strings often carry tokens).
     public var path: String?
-    public var status: Int?
-    public var outcome: Outcome
-    public var failureReason: FailureReason?
     public var durationMs: Double?
     public var bytes: Int64?
-    public var origin: Origin
 
     @inlinable
     public init(
@@ -119,4 +123,13 @@ public struct TransactionEvent: Sendable, Equatable {
         self.bytes = bytes
         self.origin = origin
     }
+}
+
+/// The part of an event that the detectors read.
+struct Observed {
+    let time: Int64
+    let sourceIP: IPAddress?
+    let principal: String?
+    let outcome: Outcome
+    let origin: Origin
 }
