@@ -138,3 +138,42 @@ private struct CollidingKey: StoreKey {
         }
     }
 }
+
+@Suite struct RateBaselineTests {
+    /// Adds in the same minute skip the bucket arithmetic: with and without that path, the
+    /// same adds (in order, late, too late, after gaps), windows judged as minutes close and
+    /// freezes give the same windows, means, peaks and earliest times.
+    @Test func theSameMinutesPathLearnsExactlyAsTheFullOne() {
+        let window = 5
+        let decay = (mean: 0.8, peak: 0.9)
+        var fast = RateBaseline(windowMinutes: window, firstSeen: 0)
+        var full = RateBaseline(windowMinutes: window, firstSeen: 0)
+        full.usesHotMinute = false
+        var rng = SeededGenerator(seed: 9)
+        var minute: Int64 = 100
+        var closed: Int64 = 0
+        for step in 0..<40_000 {
+            switch Int.random(in: 0..<40, using: &rng) {
+            case 0: minute += Int64.random(in: 2...30, using: &rng)
+            case 1...3: minute += 1
+            default: break
+            }
+            let m = Int.random(in: 0..<15, using: &rng) == 0 ? minute - Int64.random(in: 1...20, using: &rng) : minute
+            let time = m * 60_000 + Int64.random(in: 0..<60_000, using: &rng)
+            fast.add(minute: m, time: time, window: window, decay: decay)
+            full.add(minute: m, time: time, window: window, decay: decay)
+            if Int.random(in: 0..<50, using: &rng) == 0 {
+                // Minutes close in order, sometimes well past this key's newest (the closes
+                // follow all traffic), and the key's own minute can still come after.
+                let end = max(closed + 1, minute + Int64.random(in: -2...25, using: &rng))
+                closed = end
+                let a = fast.window(endingAt: end, window: window, decay: decay)
+                let b = full.window(endingAt: end, window: window, decay: decay)
+                #expect(a == b && fast.mean == full.mean && fast.peak == full.peak, "step \(step)")
+                #expect(fast.earliest(from: end - 4, through: end) == full.earliest(from: end - 4, through: end))
+                if Int.random(in: 0..<4, using: &rng) == 0 { fast.frozen.toggle(); full.frozen.toggle() }
+            }
+            #expect(fast.count(minute: m) == full.count(minute: m))
+        }
+    }
+}

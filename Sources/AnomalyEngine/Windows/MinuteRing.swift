@@ -66,6 +66,14 @@ struct MinuteRing {
         return true
     }
 
+    /// Adds one event at `time` to the newest minute (there is one).
+    @inline(__always)
+    mutating func addToNewest(time: Int64) {
+        counts[newestSlot] &+= 1
+        total += 1
+        if !firstTimes.isEmpty && time < firstTimes[newestSlot] { firstTimes[newestSlot] = time }
+    }
+
     /// Adds one event at `time` (milliseconds) in `minute`, remembering the minute's earliest time.
     mutating func add(_ minute: Int64, time: Int64) {
         guard add(minute), !firstTimes.isEmpty else { return }
