@@ -153,17 +153,31 @@ final class BurstScope<Key: StoreKey> {
         /// list no longer knows its place and is rebuilt.
         private mutating func takeLeastRecent() -> Int {
             while true {
-                if evictionOrder.isEmpty {
-                    evictionOrder = counterparts.indices.map { (index: Int32($0), lastMinute: counterparts[$0].lastMinute) }
-                    evictionOrder.sort { ($0.lastMinute, $0.index) > ($1.lastMinute, $1.index) }
-                    evictionOrder.removeFirst(max(0, evictionOrder.count - 64))
-                }
+                if evictionOrder.isEmpty { listLeastRecent() }
                 let (i, listed) = evictionOrder.removeLast()
                 let now = counterparts[Int(i)].lastMinute
                 if now == listed { return Int(i) }
                 if let last = evictionOrder.first, (now, i) <= (last.lastMinute, last.index) {
                     evictionOrder.removeAll(keepingCapacity: true)
                 }
+            }
+        }
+
+        /// Lists the 64 least recent counterparts, in place (a sort would allocate its buffer
+        /// each time): each is inserted where it belongs among those kept so far.
+        private mutating func listLeastRecent() {
+            let keep = 64
+            evictionOrder.removeAll(keepingCapacity: true)
+            evictionOrder.reserveCapacity(keep + 1)
+            for i in counterparts.indices {
+                let key = (counterparts[i].lastMinute, Int32(i))
+                if evictionOrder.count == keep {
+                    guard key < (evictionOrder[0].lastMinute, evictionOrder[0].index) else { continue }
+                    evictionOrder.removeFirst()
+                }
+                var at = evictionOrder.count
+                while at > 0 && (evictionOrder[at - 1].lastMinute, evictionOrder[at - 1].index) < key { at -= 1 }
+                evictionOrder.insert((index: key.1, lastMinute: key.0), at: at)
             }
         }
 
