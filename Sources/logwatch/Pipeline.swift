@@ -6,80 +6,6 @@ import Foundation
 /// overlap in time).
 let defaultJobs = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
 
-/// A bounded queue between one producer thread and one consumer (of event batches, or of
-/// chunks of one input read ahead).
-///
-/// `@unchecked Sendable`: every stored property is read and written only while `condition` is
-/// held; what goes through it is handed over whole (the producer keeps no reference).
-final class BatchQueue<Batch>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var batches: [Batch] = []
-    private var finished = false
-    private let capacity: Int
-    /// How long `pop` waited for the producer, from its first batch on (the consumer's idle
-    /// time), and when that first batch came.
-    private var waitedNanos: UInt64 = 0
-    private var firstPop: UInt64?
-
-    init(capacity: Int) {
-        self.capacity = max(1, capacity)
-    }
-
-    /// The share of the time since the consumer's first batch that it spent waiting for the
-    /// next one: near 0 when the producer keeps ahead, large when the producer is the slower.
-    func consumerIdleShare() -> Double {
-        condition.lock()
-        defer { condition.unlock() }
-        guard let firstPop else { return 0 }
-        let elapsed = DispatchTime.now().uptimeNanoseconds - firstPop
-        return elapsed == 0 ? 0 : Double(waitedNanos) / Double(elapsed)
-    }
-
-    /// Blocks while the queue is full (so a fast reader cannot run ahead without bound).
-    func push(_ batch: consuming Batch) {
-        condition.lock()
-        while batches.count >= capacity { condition.wait() }
-        batches.append(batch)
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func finish() {
-        condition.lock()
-        finished = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// A batch if one is queued, without waiting.
-    func take() -> Batch? {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !batches.isEmpty else { return nil }
-        let batch = batches.removeFirst()
-        condition.broadcast()
-        return batch
-    }
-
-    /// The next batch, or nil once the producer has finished and everything was taken.
-    func pop() -> Batch? {
-        condition.lock()
-        defer { condition.unlock() }
-        if batches.isEmpty && !finished {
-            // Timed only when there is a wait, and only after the first batch (before it, the
-            // producer is starting up, not slow).
-            let start = DispatchTime.now().uptimeNanoseconds
-            while batches.isEmpty && !finished { condition.wait() }
-            if firstPop != nil { waitedNanos += DispatchTime.now().uptimeNanoseconds - start }
-        }
-        if firstPop == nil && !batches.isEmpty { firstPop = DispatchTime.now().uptimeNanoseconds }
-        guard !batches.isEmpty else { return nil }
-        let batch = batches.removeFirst()
-        condition.broadcast()
-        return batch
-    }
-}
-
 /// One input decoded and parsed on a thread of its own, ahead of the merge that takes its
 /// events one by one: inputs that overlap in time (the logs of several nodes) are then read in
 /// parallel, and only the merge itself is left on the reading thread.
@@ -88,8 +14,7 @@ final class BatchQueue<Batch>: @unchecked Sendable {
 /// taken (the queue's lock orders the thread's last use before it); only then may the owner
 /// look at the reader's counts again. At most `queued` chunks wait, so memory stays bounded
 /// however far the input runs ahead of the others. If the merge stops taking events before
-/// the end (the command is failing), the thread waits on the full queue until the process
-/// exits: `scan` and `report` are one-shot, and `tail` does not read ahead.
+/// the end (the command is failing) and lets go of this, the thread stops at its next chunk.
 final class ReadAhead {
     private struct Chunk {
         var events: [TransactionEvent]
@@ -137,12 +62,15 @@ final class ReadAhead {
                 chunk.events = events
                 events = []
                 let end = chunk.end
-                filled.push(chunk)
-                if end { return }
+                guard filled.push(chunk), !end else { return }
                 events = empty.take() ?? []
                 events.removeAll(keepingCapacity: true)
             }
         }
+    }
+
+    deinit {
+        filled.cancel()
     }
 
     /// The input's next event; nil at its end (then `error` says whether it was damaged, and
@@ -216,7 +144,7 @@ final class EventBatches {
             batch.reserveCapacity(batchSize)
             var pushed = 0
             while handoff.inputs.fill(&batch, limit: batchSize) {
-                filled.push(batch)
+                guard filled.push(batch) else { break }
                 pushed += 1
                 if pushed == Self.probeBatches && filled.consumerIdleShare() >= Self.idleShareForDecodeAhead {
                     // Detection keeps up and waits for the reader: give decompression a thread
@@ -228,6 +156,11 @@ final class EventBatches {
             }
             filled.finish()
         }
+    }
+
+    /// If detection stops early (a failing sink), the reader thread stops at its next batch.
+    deinit {
+        filled?.cancel()
     }
 
     /// Replaces `batch` with the next events; false when every input has been read (a reader

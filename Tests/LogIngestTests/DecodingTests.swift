@@ -264,3 +264,62 @@ import AnomalyEngine
         #expect(ahead.stats == direct.stats)
     }
 }
+
+@Suite struct BatchQueueTests {
+    private final class Flag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: Bool?
+        func set(_ v: Bool) { lock.lock(); value = v; lock.unlock() }
+        var get: Bool? { lock.lock(); defer { lock.unlock() }; return value }
+    }
+
+    /// A producer waiting for room on a full queue wakes when the consumer cancels, and learns
+    /// that its batch was not taken; what was queued before stays for the owner to take.
+    @Test func cancellingWakesAWaitingProducerAndRefusesMore() {
+        let queue = BatchQueue<Int>(capacity: 1)
+        #expect(queue.push(1))
+        let pushed = Flag()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            pushed.set(queue.push(2))
+            done.signal()
+        }
+        #expect(done.wait(timeout: .now() + 0.2) == .timedOut, "the queue is full: the producer waits")
+        queue.cancel()
+        // Without the wake-up, the producer would wait for ever (and so would a push here).
+        guard done.wait(timeout: .now() + 10) == .success else {
+            Issue.record("the producer still waits 10 s after the consumer cancelled")
+            return
+        }
+        #expect(pushed.get == false)
+        #expect(queue.isCancelled && !queue.push(3))
+        #expect(queue.take() == 1 && queue.take() == nil)
+    }
+}
+
+extension DecodeAheadTests {
+    /// A reader dropped part way (its owner stopped early) stops its decoding thread, which
+    /// then lets go of the input: the file is closed, not held until the process exits.
+    @Test func aReaderDroppedPartWayStopsItsThreadAndClosesTheFile() throws {
+        // Far more than the thread may decode ahead: it is waiting on a full queue.
+        let path = Fixtures.temporaryFile(Fixtures.zstd(Self.plain), name: "dropped-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        func isOpen() -> Bool {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return fds.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == path }
+        }
+        do {
+            let reader = try LogReader(path: path, inputIndex: 0, options: IngestOptions())
+            reader.decodeAhead()
+            for _ in 0..<10 { _ = try reader.next() }
+            #expect(reader.decodingAhead)
+            #expect(isOpen())
+        }
+        var waited = 0
+        while isOpen() && waited < 200 {
+            Thread.sleep(forTimeInterval: 0.05)
+            waited += 1
+        }
+        #expect(!isOpen(), "the input is still open 10 s after its reader was dropped")
+    }
+}

@@ -9,10 +9,9 @@ import Foundation
 /// as a direct read would. `cancel()` (the owner going away early) stops the thread at its
 /// next block; the source is closed when the thread lets go of the state.
 ///
-/// `@unchecked Sendable`: `filled`, `free` and `cancelled` are touched only with `condition`
-/// held; a block's bytes are written by the thread before it is queued and read by the
-/// consumer after it is taken (the lock orders the two); the consumer-side fields are the
-/// consumer's alone.
+/// `@unchecked Sendable`: the thread and the consumer meet only through the two queues (a
+/// block's bytes are written before it is queued and read after it is taken); the
+/// consumer-side fields are the consumer's alone.
 final class DecodeAhead: @unchecked Sendable {
     struct Counts {
         var consumed: Int64
@@ -30,10 +29,10 @@ final class DecodeAhead: @unchecked Sendable {
 
     static let capacity = 4
     private let blockSize: Int
-    private let condition = NSCondition()
-    private var filled: [Block] = []
-    private var free: [UnsafeMutableRawBufferPointer] = []
-    private var cancelled = false
+    private let filled = BatchQueue<Block>(capacity: DecodeAhead.capacity)
+    /// Blocks' buffers back from the consumer, for the thread to reuse (room for all of them:
+    /// the queued, the one in hand and the one being filled).
+    private let free = BatchQueue<UnsafeMutableRawBufferPointer>(capacity: DecodeAhead.capacity + 2)
 
     /// The consumer's: the block being copied out, and how far.
     private var current: Block?
@@ -44,7 +43,6 @@ final class DecodeAhead: @unchecked Sendable {
     init(_ state: DecodeState, blockSize: Int = 256 * 1024) {
         self.blockSize = blockSize
         counts = Counts(consumed: state.compressedConsumed, produced: state.decodedProduced, read: state.source.bytesRead)
-        filled.reserveCapacity(Self.capacity)
         let handoff = StateHandoff(state)
         Thread.detachNewThread { [self] in
             decode(handoff.state)
@@ -56,24 +54,17 @@ final class DecodeAhead: @unchecked Sendable {
         init(_ state: DecodeState) { self.state = state }
     }
 
+    /// Runs once the thread has let go (it holds `self` until it returns).
     deinit {
         if let current { current.bytes.deallocate() }
-        for block in filled { block.bytes.deallocate() }
-        for bytes in free { bytes.deallocate() }
+        while let block = filled.take() { block.bytes.deallocate() }
+        while let bytes = free.take() { bytes.deallocate() }
     }
 
     /// The thread: decode block after block until the input ends, fails, or nobody wants more.
     private func decode(_ state: DecodeState) {
-        while true {
-            condition.lock()
-            while filled.count >= Self.capacity && !cancelled { condition.wait() }
-            if cancelled {
-                condition.unlock()
-                return
-            }
-            let bytes = free.popLast() ?? .allocate(byteCount: blockSize, alignment: 16)
-            condition.unlock()
-
+        while !filled.isCancelled {
+            let bytes = free.take() ?? .allocate(byteCount: blockSize, alignment: 16)
             var count = 0
             var end = false
             var failure: IngestError?
@@ -91,20 +82,17 @@ final class DecodeAhead: @unchecked Sendable {
             let block = Block(bytes: bytes, count: count,
                               counts: Counts(consumed: state.compressedConsumed, produced: state.decodedProduced, read: state.source.bytesRead),
                               end: end, error: failure)
-            condition.lock()
-            filled.append(block)
-            condition.broadcast()
-            condition.unlock()
+            guard filled.push(block) else {
+                bytes.deallocate()
+                return
+            }
             if end { return }
         }
     }
 
     /// Stops the thread at its next block (the reader is going away).
     func cancel() {
-        condition.lock()
-        cancelled = true
-        condition.broadcast()
-        condition.unlock()
+        filled.cancel()
     }
 
     /// Copies the next decoded bytes into `output`; 0 only at the clean end of the input.
@@ -121,17 +109,12 @@ final class DecodeAhead: @unchecked Sendable {
                     if let error = block.error { throw error }
                     return 0
                 }
-                condition.lock()
-                free.append(block.bytes)
-                condition.broadcast()
-                condition.unlock()
+                free.push(block.bytes)
                 current = nil
             }
-            condition.lock()
-            while filled.isEmpty { condition.wait() }
-            let next = filled.removeFirst()
-            condition.broadcast()
-            condition.unlock()
+            // The thread always ends with a block marked `end` (unless cancelled, and then
+            // nobody reads): pop cannot come back empty.
+            let next = filled.pop()!
             current = next
             offset = 0
             counts = next.counts
