@@ -77,8 +77,8 @@ public final class Engine {
             advance(closingBefore: minuteOf(newest - latenessMs), into: &alerts)
         }
         let minute = minuteOf(e.time)
-        // The principal's hash for every detector's store, computed once.
-        let principalHash = e.principal?.storeHash ?? 0
+        // The principal's hash for every detector's store, computed where the event was made.
+        let principalHash = UInt64(e.principalHash)
         // What the detectors read, copied out of the event once: handing them the event
         // itself copied all of it (its 144 bytes and three reference counts) for each call.
         let o = Observed(time: e.time, sourceIP: e.sourceIP, principal: e.principal, outcome: e.outcome, origin: e.origin)

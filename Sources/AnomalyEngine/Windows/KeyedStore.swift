@@ -6,9 +6,18 @@ protocol StoreKey: Hashable {
 }
 
 extension String: StoreKey {
-    var storeHash: UInt64 {
+    /// 32 bits of `FastHash` of the UTF-8 (enough for any table; an event carries it in the
+    /// padding of its first cache line, see `TransactionEvent.principalHash`).
+    @inlinable
+    package var storeHash: UInt64 {
         var text = self
-        return text.withUTF8 { FastHash.bytes(UnsafeRawBufferPointer($0)) }
+        return text.withUTF8 { UInt64(Self.storeHash(utf8: UnsafeRawBufferPointer($0))) }
+    }
+
+    /// The `storeHash` of the string whose UTF-8 is `bytes`.
+    @inlinable
+    package static func storeHash(utf8 bytes: UnsafeRawBufferPointer) -> UInt32 {
+        UInt32(truncatingIfNeeded: FastHash.bytes(bytes))
     }
 }
 

@@ -31,7 +31,13 @@ struct EventBuilder {
         guard let time = timestamps.parse(timeText) else { return .badTime }
         lastTime = time
         let sourceIP = slots.value(.sourceIP).flatMap(Self.parseAddress)
-        let principal = slots.value(.principal).flatMap { principals.value(for: $0) { (Self.text($0), ()) }.0 }
+        var principal: String?
+        var principalHash: UInt32 = 0
+        if let bytes = slots.value(.principal) {
+            let found = principals.valueAndHash(for: bytes) { (Self.text($0), ()) }
+            principal = found.text
+            principalHash = found.hash
+        }
 
         var status: Int?
         if let v = slots.value(.status), let n = NumberParsing.integer(v), n >= 100, n <= 999 { status = Int(n) }
@@ -47,8 +53,8 @@ struct EventBuilder {
             outcome = .success
         }
         if detectionOnly {
-            events.append(TransactionEvent(time: time, sourceIP: sourceIP, principal: principal, status: status, outcome: outcome,
-                                           failureReason: reason, origin: origin))
+            events.append(TransactionEvent(time: time, sourceIP: sourceIP, principal: principal, principalHash: principalHash,
+                                           status: status, outcome: outcome, failureReason: reason, origin: origin))
             return nil
         }
 

@@ -23,6 +23,8 @@ final class TextCache<Extra> {
         /// The hash of the bytes held (0 for an empty slot) and their length.
         var hash: UInt64 = 0
         var length = 0
+        /// The text's `storeHash` (0 for none), for the detectors' stores.
+        var textHash: UInt32 = 0
         var text: String?
         var extra: Extra?
     }
@@ -58,8 +60,18 @@ final class TextCache<Extra> {
 
     /// The cached text and extra for `bytes`, or the result of `make` (cached when short enough).
     func value(for bytes: UnsafeRawBufferPointer, make: (UnsafeRawBufferPointer) -> (String?, Extra)) -> (String?, Extra) {
+        let found = valueAndHash(for: bytes, make: make)
+        return (found.text, found.extra)
+    }
+
+    /// `value(for:make:)` and the text's `storeHash` (0 when there is no text), cached with it.
+    @inline(__always)
+    func valueAndHash(for bytes: UnsafeRawBufferPointer, make: (UnsafeRawBufferPointer) -> (String?, Extra)) -> (text: String?, hash: UInt32, extra: Extra) {
         let n = bytes.count
-        guard n <= maxBytes, n > 0 else { return make(bytes) }
+        guard n <= maxBytes, n > 0 else {
+            let made = make(bytes)
+            return (made.0, Self.hash(made.0), made.1)
+        }
         let h = FastHash.bytes(bytes) | 1
         let pair = Int(truncatingIfNeeded: h) & pairMask
         for way in 0..<2 {
@@ -67,15 +79,22 @@ final class TextCache<Extra> {
             let e = entries + slot
             if e.pointee.hash == h, e.pointee.length == n, ByteCursor.sameBytes(arena + slot * maxBytes, bytes.baseAddress!, count: n) {
                 recent[pair] = UInt8(way)
-                return (e.pointee.text, e.pointee.extra!)
+                return (e.pointee.text, e.pointee.textHash, e.pointee.extra!)
             }
         }
         let made = make(bytes)
         let way = 1 - Int(recent[pair])
         let slot = pair * 2 + way
         (arena + slot * maxBytes).copyMemory(from: bytes.baseAddress!, byteCount: n)
-        entries[slot] = Entry(hash: h, length: n, text: made.0, extra: made.1)
+        let textHash = Self.hash(made.0)
+        entries[slot] = Entry(hash: h, length: n, textHash: textHash, text: made.0, extra: made.1)
         recent[pair] = UInt8(way)
-        return made
+        return (made.0, textHash, made.1)
+    }
+
+    /// The hash of the text made, not of the bytes: they differ where the bytes are not UTF-8.
+    private static func hash(_ text: String?) -> UInt32 {
+        guard let text else { return 0 }
+        return UInt32(truncatingIfNeeded: text.storeHash)
     }
 }
