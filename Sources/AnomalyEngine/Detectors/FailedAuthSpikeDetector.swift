@@ -62,18 +62,6 @@ final class FailedAuthSpikeDetector {
     }
 }
 
-/// Counterparts (principals of an address, addresses of a principal) remembered per key.
-private let maxCounterparts = 256
-
-/// Failures between one key and one counterpart, for counting distinct counterparts in a window
-/// and for leaving out failures that another scope's incident already explains.
-struct Counterpart {
-    var hash: UInt64
-    var firstMinute: Int64
-    var lastMinute: Int64
-    var count: Int
-}
-
 /// Failures per key against fixed short- and long-window thresholds.
 final class BurstScope<Key: StoreKey> {
     struct State {
@@ -81,7 +69,7 @@ final class BurstScope<Key: StoreKey> {
         var activityStart: Int64
         var lastEvent: Int64
         var samples: [Origin] = []
-        var counterparts: [Counterpart] = []
+        var counterpartList = CounterpartList()
         /// The minute this key was last marked pending (to mark each minute once).
         var pendingMinute = Int64.min
 
@@ -97,95 +85,17 @@ final class BurstScope<Key: StoreKey> {
             return counterparts.reduce(0) { $0 + ($1.lastMinute >= from && hashes.contains($1.hash) ? $1.count : 0) }
         }
 
-        /// Where each counterpart is in `counterparts`, once there are more than a few (a
-        /// cache: rebuilt from `counterparts` when missing, never saved).
-        var counterpartIndex: [UInt64: Int] = [:]
+        /// The counterparts seen, in the order they came (a full list replaces the least
+        /// recently seen in place).
+        var counterparts: [Counterpart] { counterpartList.items }
 
         mutating func note(_ hash: UInt64, minute: Int64, horizon: Int64) {
-            let found: Int?
-            if counterparts.count <= 8 {
-                found = counterparts.firstIndex { $0.hash == hash }
-            } else {
-                if counterpartIndex.count != counterparts.count {
-                    counterpartIndex.removeAll(keepingCapacity: true)
-                    for (i, c) in counterparts.enumerated() { counterpartIndex[c.hash] = i }
-                }
-                found = counterpartIndex[hash]
-            }
-            if let i = found {
-                if minute - counterparts[i].lastMinute > horizon {
-                    counterparts[i].firstMinute = minute
-                    counterparts[i].count = 0
-                }
-                counterparts[i].lastMinute = max(counterparts[i].lastMinute, minute)
-                counterparts[i].count += 1
-                return
-            }
-            let fresh = Counterpart(hash: hash, firstMinute: minute, lastMinute: minute, count: 1)
-            if counterparts.count < maxCounterparts {
-                counterparts.append(fresh)
-                if !counterpartIndex.isEmpty { counterpartIndex[hash] = counterparts.count - 1 }
-            } else {
-                // The least recently seen (the first of equals) makes room.
-                let oldest = takeLeastRecent()
-                counterpartIndex[counterparts[oldest].hash] = nil
-                counterparts[oldest] = fresh
-                counterpartIndex[hash] = oldest
-                // The newcomer is normally the most recent; one that is not (a late event)
-                // could belong among the listed, whose order is then no longer known.
-                if let last = evictionOrder.first, (minute, oldest) <= (last.lastMinute, Int(last.index)) {
-                    evictionOrder.removeAll(keepingCapacity: true)
-                }
-            }
-        }
-
-        /// The least recently seen counterparts when the list is full, by (last minute, index),
-        /// the next to make room last, each with its last minute when listed: one scan serves
-        /// many replacements (an address spraying many principals, or a principal sprayed from
-        /// many addresses, replaces one on nearly every failure). A cache, never saved.
-        var evictionOrder: [(index: Int32, lastMinute: Int64)] = []
-
-        /// The index of the counterpart with the smallest (last minute, index).
-        ///
-        /// Exact, as a scan of them all: last minutes only grow, so a listed counterpart whose
-        /// minute has not changed is smaller than every one not listed (larger when listed,
-        /// larger since). One that grew is skipped; if it grew to within the listed range, the
-        /// list no longer knows its place and is rebuilt.
-        private mutating func takeLeastRecent() -> Int {
-            while true {
-                if evictionOrder.isEmpty { listLeastRecent() }
-                let (i, listed) = evictionOrder.removeLast()
-                let now = counterparts[Int(i)].lastMinute
-                if now == listed { return Int(i) }
-                if let last = evictionOrder.first, (now, i) <= (last.lastMinute, last.index) {
-                    evictionOrder.removeAll(keepingCapacity: true)
-                }
-            }
-        }
-
-        /// Lists the 64 least recent counterparts, in place (a sort would allocate its buffer
-        /// each time): each is inserted where it belongs among those kept so far.
-        private mutating func listLeastRecent() {
-            let keep = 64
-            evictionOrder.removeAll(keepingCapacity: true)
-            evictionOrder.reserveCapacity(keep + 1)
-            for i in counterparts.indices {
-                let key = (counterparts[i].lastMinute, Int32(i))
-                if evictionOrder.count == keep {
-                    guard key < (evictionOrder[0].lastMinute, evictionOrder[0].index) else { continue }
-                    evictionOrder.removeFirst()
-                }
-                var at = evictionOrder.count
-                while at > 0 && (evictionOrder[at - 1].lastMinute, evictionOrder[at - 1].index) < key { at -= 1 }
-                evictionOrder.insert((index: key.1, lastMinute: key.0), at: at)
-            }
+            counterpartList.note(hash, minute: minute, horizon: horizon)
         }
 
         /// Forgets every counterpart (a new streak of activity).
         mutating func clearCounterparts() {
-            counterparts.removeAll(keepingCapacity: true)
-            counterpartIndex.removeAll(keepingCapacity: true)
-            evictionOrder.removeAll(keepingCapacity: true)
+            counterpartList.removeAll()
         }
     }
 
@@ -285,7 +195,7 @@ final class BurstScope<Key: StoreKey> {
             slots = PendingMinutes.sortedUnique(slots)
         }
         for slot in slots {
-            guard let key = store.keys[slot], store.states[slot] != nil else { continue }
+            guard let key = store.keys[slot] else { continue } // a slot with a key has a state
             // Read in place: copying the state would retain each of its arrays.
             let (count, lastEvent, finding) = store.modify(slot) { s in
                 (s.ring.sum(from: m, through: m), s.lastEvent, evaluate(key, s, minute: m, explained: explainedCounterparts))
@@ -339,7 +249,7 @@ final class BurstScope<Key: StoreKey> {
         // user field) still count for the address.
         guard t.minDistinct <= 1 || n >= t.minDistinct else { return nil }
         let (preposition, noun) = counterpartNoun
-        let counterparts = n == 0 ? "" : " \(preposition) \(n >= maxCounterparts ? "\(n)+" : String(n)) \(noun)\(n == 1 ? "" : noun.hasSuffix("s") ? "es" : "s")"
+        let counterparts = n == 0 ? "" : " \(preposition) \(n >= CounterpartList.capacity ? "\(n)+" : String(n)) \(noun)\(n == 1 ? "" : noun.hasSuffix("s") ? "es" : "s")"
         let excluding = explained.isEmpty || s.explained(from: windowStart, by: explained) == 0 ? "" : ", not counting addresses already alerted"
         let message = "\(name(key)): \(format(Double(observed))) failed logins in \(minutes) min\(counterparts) (usual: \(format(baseline)); threshold \(threshold)\(excluding))"
         return IncidentFinding(
@@ -363,7 +273,10 @@ final class BurstScope<Key: StoreKey> {
 
 /// One rate across all traffic against its learned baseline.
 final class GlobalRate {
-    private var baseline: RateBaseline?
+    /// Meaningful once `started` (the first event sets when it was first seen). Not optional:
+    /// `baseline == nil` copied the whole baseline, arrays and all, on every event.
+    private var baseline: RateBaseline
+    private var started = false
     private let thresholds: RateThresholds
     private let decay: (mean: Double, peak: Double)
     private let resolveAfter: Int
@@ -378,21 +291,24 @@ final class GlobalRate {
         self.resolveAfter = resolveAfter
         self.noun = noun
         book = IncidentBook(detector: detector, scope: .global)
+        baseline = RateBaseline(windowMinutes: thresholds.windowMinutes, firstSeen: 0)
     }
 
     func observe(_ e: Observed, minute: Int64) {
-        if baseline == nil { baseline = RateBaseline(windowMinutes: thresholds.windowMinutes, firstSeen: e.time) }
-        baseline!.add(minute: minute, time: e.time, window: thresholds.windowMinutes, decay: decay)
+        if !started {
+            baseline = RateBaseline(windowMinutes: thresholds.windowMinutes, firstSeen: e.time)
+            started = true
+        }
+        baseline.add(minute: minute, time: e.time, window: thresholds.windowMinutes, decay: decay)
         recent.add(e.time, e.origin)
         lastEvent = max(lastEvent, e.time)
     }
 
     /// Judges the window ending at minute `m`; `explained` events in it are left out of the count.
     func close(minute m: Int64, realertMs: Int64, explained: Int = 0, into alerts: inout [Alert]) {
-        guard var b = baseline else { return }
-        baseline = nil // so `b` is the only reference and mutating it copies nothing
-        book.add(0, count: b.count(minute: m), lastEvent: lastEvent)
-        if let finding = RateJudgement.evaluate(&b, thresholds: thresholds, decay: decay, minute: m, key: AlertKey(),
+        guard started else { return }
+        book.add(0, count: baseline.count(minute: m), lastEvent: lastEvent)
+        if let finding = RateJudgement.evaluate(&baseline, thresholds: thresholds, decay: decay, minute: m, key: AlertKey(),
                                                 name: "all traffic", noun: noun, lastEvent: lastEvent,
                                                 samples: recent.origins, explained: explained) {
             if let alert = book.holds(0, finding, realertMs: realertMs) { alerts.append(alert) }
@@ -400,8 +316,7 @@ final class GlobalRate {
         for (_, alert) in book.resolveQuiet(at: m, afterMinutes: resolveAfter, noun: noun, describe: { _ in "all traffic" }) {
             alerts.append(alert)
         }
-        b.frozen = book.isOpen(0)
-        baseline = b
+        baseline.frozen = book.isOpen(0)
     }
 }
 
@@ -472,7 +387,7 @@ extension BurstScope.State: SnapshotCodable {
 
     init(from r: inout SnapshotReader) throws(SnapshotError) {
         ring = try r.read(); activityStart = try r.time(); lastEvent = try r.time()
-        samples = try r.read(); counterparts = try r.read(); pendingMinute = try r.time()
+        samples = try r.read(); counterpartList = CounterpartList(try r.read()); pendingMinute = try r.time()
     }
 }
 
@@ -501,14 +416,17 @@ extension BurstScope where Key: SnapshotCodable {
 
 extension GlobalRate {
     func write(to w: inout SnapshotWriter) {
-        w.optional(baseline) { $0.write($1) }
+        w.optional(started ? baseline : nil) { $0.write($1) }
         book.write(to: &w) { $0.int($1) }
         w.write(recent)
         w.int(lastEvent)
     }
 
     func restore(from r: inout SnapshotReader) throws(SnapshotError) {
-        baseline = try r.optional { r throws(SnapshotError) in try r.read(RateBaseline.self) }
+        if let saved = try r.optional({ r throws(SnapshotError) in try r.read(RateBaseline.self) }) {
+            baseline = saved
+            started = true
+        }
         book = try IncidentBook(from: &r, detector: book.detector, scope: book.scope) { r throws(SnapshotError) in try r.intValue() }
         recent = try r.read()
         lastEvent = try r.time()

@@ -59,18 +59,23 @@ final class VolumeSurgeDetector {
                 for key in book.open.keys { if let i = principals.find(key) { slots.append(i) } }
                 slots = PendingMinutes.sortedUnique(slots)
             }
+            let decay = self.decay
             for slot in slots {
-                guard let key = principals.keys[slot], var s = principals.states[slot] else { continue }
-                principals.states[slot] = nil // so `s` is the only reference and mutating it copies nothing
-                book.add(key, count: s.baseline.count(minute: m), lastEvent: s.lastEvent)
-                if let finding = RateJudgement.evaluate(&s.baseline, thresholds: t, decay: decay, minute: m,
-                                                        key: AlertKey(principal: key), name: key, noun: "requests",
-                                                        lastEvent: s.lastEvent, samples: s.recent.origins),
-                   let alert = book.holds(key, finding, realertMs: realertMs) {
-                    alerts.append(alert)
+                guard let key = principals.keys[slot] else { continue } // a slot with a key has a state
+                // Judged in place: a copy of the state retained each of its arrays and moved
+                // it twice (callgrind: about 1,700 instructions per principal and minute). The
+                // book is looked up only while it holds an incident.
+                let anyOpen = !book.open.isEmpty
+                let (count, lastEvent, finding) = principals.modify(slot) { s in
+                    (s.baseline.count(minute: m), s.lastEvent,
+                     RateJudgement.evaluate(&s.baseline, thresholds: t, decay: decay, minute: m,
+                                            key: AlertKey(principal: key), name: key, noun: "requests",
+                                            lastEvent: s.lastEvent, samples: s.recent.origins))
                 }
-                s.baseline.frozen = book.isOpen(key)
-                principals.states[slot] = s
+                if anyOpen { book.add(key, count: count, lastEvent: lastEvent) }
+                if let finding, let alert = book.holds(key, finding, realertMs: realertMs) { alerts.append(alert) }
+                let frozen = !book.open.isEmpty && book.isOpen(key)
+                if frozen || anyOpen { principals.modify(slot) { $0.baseline.frozen = frozen } }
             }
             for (key, alert) in book.resolveQuiet(at: m, afterMinutes: settings.resolveAfterMinutes, noun: "requests", describe: { $0.principal ?? "?" }) {
                 if let i = principals.find(key) { principals.states[i]?.baseline.frozen = false }
