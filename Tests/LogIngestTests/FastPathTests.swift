@@ -31,6 +31,38 @@ import TestSupport
         }
     }
 
+    /// A combined line's tail (referer, user agent, extras) is read only for a duration: when
+    /// nobody reads one, it is not read at all, so a damaged tail must count the same way in
+    /// both reads. A line cut short in its user agent keeps its request; one whose size is not
+    /// a number is malformed in both.
+    @Test func aDamagedTailOfACombinedLineReadsTheSameWithAndWithoutDurations() throws {
+        let head = #"10.0.0.7 - svc_hr [28/Nov/2025:00:00:0"#
+        let lines = [
+            head + #"1 +0000] "GET /api/x HTTP/1.1" 401 12 "-" "curl/8.0 rt=0.250"#,   // cut short in the agent
+            head + #"2 +0000] "GET /api/x HTTP/1.1" 200 12 "-" "curl/8.0" rt=0.250"#,
+            head + #"3 +0000] "GET /api/x HTTP/1.1" 200 12 "unterminated"#,
+            head + #"4 +0000] "GET /api/x HTTP/1.1" 200 twelve "-" "curl/8.0""#,     // malformed
+            head + #"5 +0000] "GET /api/x HTTP/1.1" 403 -"#,
+        ]
+        var full = IngestOptions()
+        full.format = .combined
+        var detection = full
+        detection.fields = .detection
+        let all = Fixtures.read(lines.joined(separator: "\n") + "\n", options: full)
+        let few = Fixtures.read(lines.joined(separator: "\n") + "\n", options: detection)
+        #expect(all.events.map(\.origin.line) == [1, 2, 3, 5])
+        #expect(all.malformed.map(\.line) == [4] && few.malformed.map(\.line) == [4])
+        #expect(all.malformed.first?.reason.contains("size") == true)
+        #expect(few.events.count == all.events.count)
+        for (a, d) in zip(all.events, few.events) {
+            #expect(d.time == a.time && d.sourceIP == a.sourceIP && d.principal == a.principal && d.status == a.status)
+            #expect(d.outcome == a.outcome && d.failureReason == a.failureReason && d.origin == a.origin)
+        }
+        // The full read still finds what a whole tail holds, and nothing in a cut one.
+        #expect(all.events[0].outcome == .authFailure && all.events[0].durationMs == nil && all.events[0].path == "/api/x")
+        #expect(all.events[1].durationMs == 250)
+    }
+
     /// Reading into a batch gives the events `next()` gives, stops at the limit, and stops
     /// right after the first event at or past `due`.
     @Test func batchReadsGiveTheSameEventsAndStopWhereTold() throws {

@@ -43,18 +43,30 @@ final class CombinedLogParser: LineParser {
         guard status.count == 3, status.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return .malformed("status is not a 3-digit number") }
         slots.set(.status, status)
         c.skipSpaces()
-        let size = c.token()
-        if !size.isEmpty && !(size.count == 1 && size[0] == UInt8(ascii: "-")) {
-            guard size.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return .malformed("response size is not a number") }
-            slots.set(.bytes, size)
+        // The size: digits, "-" or nothing, up to a space or the end. Digits are read in the
+        // same pass that finds the end (a token and then a check of each byte cost about 110
+        // instructions a line).
+        let sizeStart = c.index
+        c.skipDigits()
+        if c.index > sizeStart && c.atSeparator {
+            slots.set(.bytes, UnsafeRawBufferPointer(rebasing: line[sizeStart..<c.index]))
+        } else if !c.atSeparator {
+            let size = c.token()
+            guard size.count == 1 && size[0] == UInt8(ascii: "-") && c.index == sizeStart + 1 else { return .malformed("response size is not a number") }
         }
-        // Referer and user agent (combined), then extras: all optional.
+        // Referer and user agent (combined), then extras: all optional, and read only for a
+        // duration among the extras. Nothing else of them goes into an event, so an
+        // unterminated quote there (a line cut short in the user agent) ends them rather than
+        // losing the request; and when nobody reads a duration (detection), they are not read
+        // at all (callgrind: about 400 instructions a line of the benchmark traffic), with the
+        // same events and the same malformed lines either way.
+        if slots.ignores(.duration) { return .fields }
         var quotedSeen = 0
         while true {
             c.skipSpaces()
             if c.atEnd { break }
             if c.current == UInt8(ascii: "\"") {
-                guard c.quoted() != nil else { return .malformed("unterminated quoted field after the status") }
+                guard c.quoted() != nil else { break }
                 quotedSeen += 1
                 continue
             }

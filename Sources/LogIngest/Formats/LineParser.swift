@@ -51,6 +51,15 @@ struct ByteCursor {
         while index < bytes.count && (bytes[index] == 0x20 || bytes[index] == 0x09) { index += 1 }
     }
 
+    /// Whether the cursor is at the end or at a space or tab (where a token ends).
+    var atSeparator: Bool { index >= bytes.count || bytes[index] == 0x20 || bytes[index] == 0x09 }
+
+    /// Moves past ASCII digits.
+    @inline(__always)
+    mutating func skipDigits() {
+        while index < bytes.count && bytes[index] &- 48 <= 9 { index += 1 }
+    }
+
     /// The bytes up to the next space or tab (or the end).
     mutating func token() -> UnsafeRawBufferPointer {
         let start = index
