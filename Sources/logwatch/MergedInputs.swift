@@ -77,8 +77,9 @@ final class MergedInputs {
     ///
     /// While one input is in play and no other is due, its events are built straight into the
     /// batch: the common case of one file, or of rotated files that do not overlap.
-    func fill(_ batch: inout [TransactionEvent], limit: Int) -> Bool {
-        batch.removeAll(keepingCapacity: true)
+    func fill(_ batch: EventBatch, limit: Int) -> Bool {
+        batch.removeAll()
+        let limit = min(limit, batch.capacity)
         while batch.count < limit {
             if active.count == 1 && active[0].ahead == nil && (pending.isEmpty || pending[0].firstTime > active[0].next.time) {
                 let due = pending.first?.firstTime ?? Int64.max
@@ -86,12 +87,12 @@ final class MergedInputs {
                 let reader = active[0].reader
                 var more: Bool
                 do {
-                    more = try reader.read(into: &batch, limit: limit, due: due)
+                    more = try reader.read(into: batch, limit: limit, due: due)
                 } catch {
                     damaged(reader, error)
                     more = false
                 }
-                if more, let last = batch.last, last.time >= due {
+                if more, batch.time(at: batch.count - 1) >= due {
                     // The next input is due: hold this event back for the merge.
                     active[0].next = batch.removeLast()
                 } else if more, let e = read(reader) {

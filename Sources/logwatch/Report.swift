@@ -74,11 +74,12 @@ struct Report: ParsableCommand {
         let display = progressOptions.start(inputs: files)
         merge.progress = display?.counter
         let stream = EventBatches(merge, jobs: jobs)
-        var batch: [TransactionEvent] = []
+        var batch = stream.makeBatch()
         var alerts: [Alert] = []
         var outside: Int64 = 0
         while stream.next(&batch) {
-            for event in batch {
+            for i in 0..<batch.count {
+                let event = batch[i]
                 guard event.time >= window.0 && event.time < window.1 else { outside += 1; continue }
                 let future = engine.stats.future
                 engine.process(event, into: &alerts)

@@ -111,10 +111,10 @@ struct Scan: ParsableCommand {
         let display = progressOptions.start(inputs: files)
         merge.progress = display?.counter
         let stream = EventBatches(merge, jobs: jobs)
-        var batch: [TransactionEvent] = []
+        var batch = stream.makeBatch()
         while stream.next(&batch) {
-            // Through the buffer: each event is read in place, not copied out of the array.
-            try batch.withUnsafeMutableBufferPointer { events in
+            // Each event is read in place, not copied out of the batch.
+            try batch.withEvents { events in
                 for i in events.indices {
                     guard events[i].time >= window.0 && events[i].time < window.1 else { outside += 1; continue }
                     engine.process(inPlace: &events[i], into: &alerts)

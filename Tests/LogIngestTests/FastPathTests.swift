@@ -71,17 +71,25 @@ import TestSupport
         let path = Fixtures.temporaryFile(Array(text.utf8), name: "batch.log")
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
         let reader = try LogReader(path: path, inputIndex: 0, options: IngestOptions())
-        var batch: [TransactionEvent] = []
-        #expect(try reader.read(into: &batch, limit: 300))
+        let batch = EventBatch(capacity: 2000)
+        #expect(try reader.read(into: batch, limit: 300))
         #expect(batch.count == 300)
         let due = expected[450].time
-        #expect(try reader.read(into: &batch, limit: 1000, due: due))
+        #expect(try reader.read(into: batch, limit: 1000, due: due))
         // Lines are one second apart: the first event at or past `due` is the 451st.
         #expect(batch.count == 451 && batch.last == expected[450])
         var more = true
-        while more { more = try reader.read(into: &batch, limit: batch.count + 128) }
-        #expect(batch == expected)
-        #expect(try reader.read(into: &batch, limit: 2000) == false)
+        while more { more = try reader.read(into: batch, limit: batch.count + 128) }
+        #expect(batch.events == expected)
+        #expect(try reader.read(into: batch, limit: 2000) == false)
+        // A limit past the capacity stops at the capacity.
+        let small = EventBatch(capacity: 100)
+        let again = try LogReader(path: path, inputIndex: 0, options: IngestOptions())
+        #expect(try again.read(into: small, limit: 4096))
+        #expect(small.events == Array(expected[..<100]))
+        #expect(small.removeLast() == expected[99] && small.count == 99)
+        small.removeAll()
+        #expect(small.isEmpty && small.last == nil)
     }
 
     /// Tokens found eight bytes at a time end where a byte-by-byte scan ends, whatever mix of

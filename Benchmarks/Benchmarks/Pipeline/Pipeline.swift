@@ -58,15 +58,14 @@ let benchmarks: @Sendable () -> Void = {
         var options = IngestOptions()
         options.format = .combined
         options.fields = .detection
-        var batch: [TransactionEvent] = []
-        batch.reserveCapacity(4096)
+        let batch = EventBatch(capacity: 4096)
         for _ in benchmark.scaledIterations {
             let reader = try LogReader(path: data.combinedPlain, inputIndex: 0, options: options)
             var count = 0
             var more = true
             while more {
-                batch.removeAll(keepingCapacity: true)
-                more = try reader.read(into: &batch, limit: 4096)
+                batch.removeAll()
+                more = try reader.read(into: batch, limit: 4096)
                 count += batch.count
             }
             precondition(count == lines)
@@ -110,18 +109,17 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("end to end: zstd combined to alerts, as scan reads (100k lines)", configuration: perLine) { benchmark in
         var options = IngestOptions()
         options.fields = .detection
-        var batch: [TransactionEvent] = []
-        batch.reserveCapacity(4096)
+        let batch = EventBatch(capacity: 4096)
         for _ in benchmark.scaledIterations {
             let reader = try LogReader(path: data.combinedZstd, inputIndex: 0, options: options)
             let engine = Engine()
             var alerts: [Alert] = []
             var more = true
             while more {
-                batch.removeAll(keepingCapacity: true)
-                more = try reader.read(into: &batch, limit: 4096)
-                batch.withUnsafeBufferPointer { events in
-                    for i in events.indices { engine.process(events[i], into: &alerts) }
+                batch.removeAll()
+                more = try reader.read(into: batch, limit: 4096)
+                batch.withEvents { events in
+                    for i in events.indices { engine.process(inPlace: &events[i], into: &alerts) }
                 }
             }
             engine.finish(into: &alerts)

@@ -14,7 +14,7 @@ public final class LogReader {
     private let slots = FieldSlots()
     private var builder: EventBuilder
     /// Where `next()` has its one event built.
-    private var one: [TransactionEvent] = []
+    private let one = EventBatch(capacity: 1)
     private var undetectedLines = 0
     private var recordStartLine: Int64 = 0
     private var firstLine = true
@@ -106,7 +106,7 @@ public final class LogReader {
     /// - Throws: `IngestError` for damage, after every event before it was returned.
     public func next() throws(IngestError) -> TransactionEvent? {
         while let startLine = try nextFields() {
-            if let failure = builder.build(slots, origin: Origin(input: inputIndex, line: startLine), into: &one) {
+            if let failure = builder.build(slots, origin: Origin(input: inputIndex, line: startLine), into: one) {
                 noteMalformed(startLine, failure)
             } else {
                 stats.events += 1
@@ -116,15 +116,16 @@ public final class LogReader {
         return nil
     }
 
-    /// Appends events to `batch` until it holds `limit`, or an event at or after `due` was
-    /// appended (the caller decides what to do with it), or the input has nothing more.
-    /// Built straight into the batch: no copy through an optional per event.
+    /// Appends events to `batch` until it holds `limit` (at most its capacity), or an event at
+    /// or after `due` was appended (the caller decides what to do with it), or the input has
+    /// nothing more. Built straight into the batch: no copy per event.
     /// - Returns: false when the input has nothing more (for now, if followed).
     /// - Throws: `IngestError` for damage, after every event before it was appended.
-    public func read(into batch: inout [TransactionEvent], limit: Int, due: Int64 = Int64.max) throws(IngestError) -> Bool {
+    public func read(into batch: EventBatch, limit: Int, due: Int64 = Int64.max) throws(IngestError) -> Bool {
+        let limit = min(limit, batch.capacity)
         while batch.count < limit {
             guard let startLine = try nextFields() else { return false }
-            if let failure = builder.build(slots, origin: Origin(input: inputIndex, line: startLine), into: &batch) {
+            if let failure = builder.build(slots, origin: Origin(input: inputIndex, line: startLine), into: batch) {
                 noteMalformed(startLine, failure)
             } else {
                 stats.events += 1
