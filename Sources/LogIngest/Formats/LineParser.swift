@@ -47,11 +47,13 @@ struct ByteCursor {
     var atEnd: Bool { index >= bytes.count }
     var current: UInt8 { bytes[index] }
 
+    @inline(__always)
     mutating func skipSpaces() {
         while index < bytes.count && (bytes[index] == 0x20 || bytes[index] == 0x09) { index += 1 }
     }
 
     /// Whether the cursor is at the end or at a space or tab (where a token ends).
+    @inline(__always)
     var atSeparator: Bool { index >= bytes.count || bytes[index] == 0x20 || bytes[index] == 0x09 }
 
     /// Moves past ASCII digits.
@@ -61,6 +63,7 @@ struct ByteCursor {
     }
 
     /// The bytes up to the next space or tab (or the end).
+    @inline(__always)
     mutating func token() -> UnsafeRawBufferPointer {
         let start = index
         // Eight bytes at a time while eight are left (SWAR: a byte equal to a space or a tab
@@ -108,6 +111,7 @@ struct ByteCursor {
     }
 
     /// The bytes up to (not including) `terminator`, consuming it; nil if it never comes.
+    @inline(__always)
     mutating func upTo(_ terminator: UInt8) -> UnsafeRawBufferPointer? {
         guard index < bytes.count, let hit = find(terminator, from: index) else { return nil }
         defer { index = hit + 1 }
@@ -116,6 +120,7 @@ struct ByteCursor {
 
     /// A double-quoted string starting at the cursor, with `\"` and `\\` escapes left in place;
     /// the quotes are consumed. nil if the cursor is not at a quote or it never closes.
+    @inline(__always)
     mutating func quoted() -> UnsafeRawBufferPointer? {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
         let start = index + 1
