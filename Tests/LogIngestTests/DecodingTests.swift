@@ -230,6 +230,46 @@ import AnomalyEngine
         #expect(ahead.stats == direct.stats)
     }
 
+    /// Blocks are framed where the decoding thread left them, with the partial line put in
+    /// front; a partial line longer than that room moves to the framer's own buffer. Lines of
+    /// every length (longer than the room, longer than a block, longer than the limit, with
+    /// CRLF) give the same events, counts and resume offset as a direct read.
+    @Test(arguments: [0, 3])
+    func linesLongerThanTheRoomBeforeABlock(after: Int) throws {
+        var text = ""
+        var rng = SeededGenerator(seed: 11)
+        for i in 0..<3_000 {
+            let lengths = [10, 200, 20_000, 40_000, 300_000, 90_000]
+            let pick = Int.random(in: 0..<100, using: &rng)
+            let pathLength = pick < 90 ? lengths[pick % 2] : lengths[2 + pick % 4]
+            let path = "/api/" + String(repeating: "x", count: pathLength)
+            let second = String(format: "%02d", i % 60)
+            let line = #"10.0.0.1 - svc_\#(i % 7) [28/Nov/2025:00:10:\#(second) +0000] "GET \#(path) HTTP/1.1" 200 5 "-" "-""#
+            text += line + (i % 5 == 0 ? "\r\n" : "\n")
+        }
+        let compressed = Fixtures.zstd(Array(text.utf8))
+        let path = Fixtures.temporaryFile(compressed)
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        func read(ahead: Bool) throws -> (events: [TransactionEvent], stats: InputStats, resume: Int64, threaded: Bool) {
+            let reader = try LogReader(path: path, inputIndex: 0, options: IngestOptions())
+            if ahead && after == 0 { reader.decodeAhead() }
+            var events: [TransactionEvent] = []
+            while let e = try reader.next() {
+                events.append(e)
+                if ahead && events.count == after { reader.decodeAhead() }
+            }
+            reader.refreshStats()
+            return (events, reader.stats, reader.resumePoint, reader.decodingAhead)
+        }
+        let direct = try read(ahead: false)
+        let ahead = try read(ahead: true)
+        #expect(ahead.threaded)
+        #expect(direct.stats.oversized > 0 && direct.events.contains { ($0.path?.utf8.count ?? 0) > 30_000 })
+        #expect(Self.firstDifference(ahead.events, direct.events) == nil)
+        #expect(ahead.stats == direct.stats)
+        #expect(ahead.resume == direct.resume && direct.resume == Int64(text.utf8.count))
+    }
+
     @Test(arguments: [StreamKind.zstd, .gzip])
     func truncatedInputs(kind: StreamKind) throws {
         let compressed = kind == .zstd ? Fixtures.zstd(Self.plain) : Fixtures.gzip(Self.plain)

@@ -20,6 +20,7 @@ final class DecodeAhead: @unchecked Sendable {
     }
 
     private struct Block {
+        /// `headroom` bytes, then the decoded bytes.
         var bytes: UnsafeMutableRawBufferPointer
         var count: Int
         var counts: Counts
@@ -27,12 +28,26 @@ final class DecodeAhead: @unchecked Sendable {
         var error: IngestError?
     }
 
+    /// Decoded bytes handed over whole (`takeBlock()`): they lie at `data` within `memory`,
+    /// which has at least `headroom` bytes before them for the reader to put a partial line
+    /// in front. The memory goes back with `giveBack(_:)`.
+    struct Handed {
+        let memory: UnsafeMutableRawBufferPointer
+        let data: Range<Int>
+        /// The input's last bytes (then `error`, if it was damaged there).
+        let end: Bool
+        let error: IngestError?
+    }
+
     static let capacity = 4
+    /// Room before each block's bytes, where a framer puts the partial line it holds so that
+    /// the line and the block's bytes are contiguous without copying the block.
+    static let headroom = 16 * 1024
     private let blockSize: Int
     private let filled = BatchQueue<Block>(capacity: DecodeAhead.capacity)
     /// Blocks' buffers back from the consumer, for the thread to reuse (room for all of them:
-    /// the queued, the one in hand and the one being filled).
-    private let free = BatchQueue<UnsafeMutableRawBufferPointer>(capacity: DecodeAhead.capacity + 2)
+    /// the queued, the one being filled, the one being read and one handed over).
+    private let free = BatchQueue<UnsafeMutableRawBufferPointer>(capacity: DecodeAhead.capacity + 4)
 
     /// The consumer's: the block being copied out, and how far.
     private var current: Block?
@@ -64,13 +79,13 @@ final class DecodeAhead: @unchecked Sendable {
     /// The thread: decode block after block until the input ends, fails, or nobody wants more.
     private func decode(_ state: DecodeState) {
         while !filled.isCancelled {
-            let bytes = free.take() ?? .allocate(byteCount: blockSize, alignment: 16)
+            let bytes = free.take() ?? .allocate(byteCount: Self.headroom + blockSize, alignment: 16)
             var count = 0
             var end = false
             var failure: IngestError?
             while count < blockSize {
                 do {
-                    let n = try state.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[count...]))
+                    let n = try state.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[(Self.headroom + count)...]))
                     if n == 0 { end = true; break }
                     count += n
                 } catch {
@@ -95,13 +110,38 @@ final class DecodeAhead: @unchecked Sendable {
         filled.cancel()
     }
 
+    /// The next decoded bytes, handed over without a copy: what is left of the block being
+    /// read, or the next block. Interleaves with `read(into:)`, in order. Nil once the block
+    /// marked `end` has been handed over (or read).
+    func takeBlock() -> Handed? {
+        if current == nil {
+            if ended { return nil }
+            let next = filled.pop()!
+            current = next
+            offset = 0
+            counts = next.counts
+        }
+        let block = current!
+        current = nil
+        if block.end { ended = true }
+        return Handed(memory: block.bytes, data: (Self.headroom + offset)..<(Self.headroom + block.count), end: block.end, error: block.error)
+    }
+
+    /// Memory handed over by `takeBlock()`, for the thread to fill again.
+    func giveBack(_ memory: UnsafeMutableRawBufferPointer) {
+        if !free.push(memory) { memory.deallocate() }
+    }
+
+    /// Set once the block marked `end` was handed over whole.
+    private var ended = false
+
     /// Copies the next decoded bytes into `output`; 0 only at the clean end of the input.
     func read(into output: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
         while true {
             if let block = current {
                 if offset < block.count {
                     let n = min(output.count, block.count - offset)
-                    output.baseAddress!.copyMemory(from: block.bytes.baseAddress! + offset, byteCount: n)
+                    output.baseAddress!.copyMemory(from: block.bytes.baseAddress! + Self.headroom + offset, byteCount: n)
                     offset += n
                     return n
                 }

@@ -53,6 +53,9 @@ final class DecodingReader {
     /// - Returns: the number of bytes written; 0 only at the clean end of the input.
     /// - Throws: `IngestError` for a read failure, corruption or truncation, with the
     ///   compressed offset at which decoding stopped.
+    /// While decoding ahead: the thread's blocks, to be handed over without a copy.
+    var aheadBlocks: DecodeAhead? { ahead }
+
     func read(into output: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
         if let ahead { return try ahead.read(into: output) }
         return try state.read(into: output)

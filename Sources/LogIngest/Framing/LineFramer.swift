@@ -20,7 +20,12 @@ final class LineFramer {
     private let reader: DecodingReader
     private let maxLineBytes: Int
     private let chunkSize: Int
+    /// The bytes being framed: `owned`, or a block of a decoding thread's (`borrowed`).
     private var buffer: UnsafeMutableRawBufferPointer
+    /// The framer's own buffer, read into by copying.
+    private var owned: UnsafeMutableRawBufferPointer
+    /// A block handed over by the decoding thread, framed where it lies (see `fill()`).
+    private var borrowed: UnsafeMutableRawBufferPointer?
     /// Bytes [start, end) of `buffer` are decoded and not yet handed out.
     private var start = 0
     private var end = 0
@@ -51,11 +56,13 @@ final class LineFramer {
         following = reader.follows
         self.maxLineBytes = max(1, maxLineBytes)
         self.chunkSize = chunkSize
-        buffer = .allocate(byteCount: chunkSize * 2, alignment: 16)
+        owned = .allocate(byteCount: chunkSize * 2, alignment: 16)
+        buffer = owned
     }
 
     deinit {
-        buffer.deallocate()
+        owned.deallocate()
+        if let borrowed { reader.aheadBlocks?.giveBack(borrowed) }
     }
 
     /// The stream offset just past the last line handed out (its newline included).
@@ -128,7 +135,35 @@ final class LineFramer {
     }
 
     /// Makes room and reads one more chunk of decoded bytes.
+    ///
+    /// When a thread decodes ahead, its blocks are framed where they lie: the partial line
+    /// held (up to `DecodeAhead.headroom` bytes, a line's tail almost always) is put in the
+    /// room before the block's bytes, and the block becomes the buffer. Copying every block
+    /// into this buffer cost the framing thread a tenth of its time (perf, 2M combined lines).
+    /// A longer partial line moves to the framer's own buffer, which is then read into by copy
+    /// until the line is complete.
     private func fill() {
+        if let blocks = reader.aheadBlocks {
+            if end - start <= DecodeAhead.headroom {
+                if let handed = blocks.takeBlock() { adopt(handed, from: blocks) } else { endOfInput = true }
+                return
+            }
+            if let block = borrowed {
+                let pending = end - start
+                if owned.count < pending + chunkSize {
+                    owned.deallocate()
+                    owned = .allocate(byteCount: max(owned.count * 2, pending + chunkSize), alignment: 16)
+                }
+                owned.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: pending)
+                bufferBase += Int64(start)
+                scanned -= start
+                start = 0
+                end = pending
+                buffer = owned
+                borrowed = nil
+                blocks.giveBack(block)
+            }
+        }
         if start == end {
             bufferBase += Int64(end)
             start = 0; end = 0; scanned = 0
@@ -146,7 +181,8 @@ final class LineFramer {
                 // The partial line is long (at most maxLineBytes + chunkSize): grow.
                 let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
                 grown.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end)
-                buffer.deallocate()
+                owned.deallocate()
+                owned = grown
                 buffer = grown
             }
         }
@@ -160,6 +196,27 @@ final class LineFramer {
         } catch {
             pendingError = error
             endOfInput = true
+        }
+    }
+
+    /// Frames `handed` where it lies, after the partial line held (moved into its headroom).
+    private func adopt(_ handed: DecodeAhead.Handed, from blocks: DecodeAhead) {
+        let pending = end - start
+        let newStart = handed.data.lowerBound - pending
+        if pending > 0 {
+            (handed.memory.baseAddress! + newStart).copyMemory(from: buffer.baseAddress! + start, byteCount: pending)
+        }
+        // The same stream offsets: buffer[newStart] is the byte buffer[start] was.
+        bufferBase += Int64(start - newStart)
+        scanned = newStart + (scanned - start)
+        if let old = borrowed { blocks.giveBack(old) }
+        borrowed = handed.memory
+        buffer = handed.memory
+        start = newStart
+        end = handed.data.upperBound
+        if handed.end {
+            endOfInput = true
+            pendingError = handed.error
         }
     }
 }
