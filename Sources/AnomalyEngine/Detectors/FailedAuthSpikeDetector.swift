@@ -6,7 +6,8 @@ final class FailedAuthSpikeDetector {
     private let realertMs: Int64
     private var byAddress: BurstScope<IPAddress>?
     private var byPrincipal: BurstScope<String>?
-    private var global: GlobalRate?
+    /// Set once (a `let`: calls through a `var` retained and released it on every event).
+    private let global: GlobalRate?
 
     init(settings: FailedAuthSettings, realertSeconds: Int64, maxKeys: Int) {
         self.settings = settings
@@ -21,9 +22,8 @@ final class FailedAuthSpikeDetector {
                                      alertKey: { AlertKey(principal: $0) }, name: { $0 }, hashKey: stableHash,
                                      counterpartNoun: ("from", "address"))
         }
-        if let t = settings.global {
-            global = GlobalRate(detector: .failedAuthSpike, thresholds: t, resolveAfter: settings.resolveAfterMinutes,
-                                noun: "failed logins")
+        global = settings.global.map {
+            GlobalRate(detector: .failedAuthSpike, thresholds: $0, resolveAfter: settings.resolveAfterMinutes, noun: "failed logins")
         }
     }
 
@@ -132,7 +132,7 @@ final class BurstScope<Key: StoreKey> {
         let capacity = 2 * horizon + 4
         let slot = store.slot(for: key, hash: hash, now: e.time, make: {
             State(ring: MinuteRing(capacity: capacity), activityStart: e.time, lastEvent: e.time)
-        }, protect: { self.book.isOpen($0) }) // pending slots need no protection: each is looked up again at close
+        }, protect: { [unowned(unsafe) self] in self.book.isOpen($0) }) // pending slots need no protection: each is looked up again at close
         let horizon = Int64(self.horizon)
         let newMinute = store.modify(slot) { s -> Bool in
             // After a quiet spell longer than every window, a new streak of activity begins.

@@ -14,7 +14,8 @@ final class VolumeSurgeDetector {
     private var principals: KeyedStore<String, State>
     private var book = IncidentBook<String>(detector: .volumeSurge, scope: .principal)
     private var pending = PendingMinutes()
-    private var global: GlobalRate?
+    /// Set once (a `let`: calls through a `var` retained and released it on every event).
+    private let global: GlobalRate?
     private let decay: (mean: Double, peak: Double)
 
     init(settings: VolumeSurgeSettings, realertSeconds: Int64, maxKeys: Int) {
@@ -22,8 +23,8 @@ final class VolumeSurgeDetector {
         realertMs = realertSeconds * 1000
         principals = KeyedStore(maxKeys: maxKeys)
         decay = settings.principal.map(RateBaseline.decay) ?? (1, 1)
-        if let t = settings.global {
-            global = GlobalRate(detector: .volumeSurge, thresholds: t, resolveAfter: settings.resolveAfterMinutes, noun: "requests")
+        global = settings.global.map {
+            GlobalRate(detector: .volumeSurge, thresholds: $0, resolveAfter: settings.resolveAfterMinutes, noun: "requests")
         }
     }
 
@@ -39,7 +40,7 @@ final class VolumeSurgeDetector {
         guard let t = settings.principal, let p = e.principal else { return }
         let slot = principals.slot(for: p, hash: principalHash, now: e.time, make: {
             State(baseline: RateBaseline(windowMinutes: t.windowMinutes, firstSeen: e.time), lastEvent: e.time)
-        }, protect: { self.book.isOpen($0) })
+        }, protect: { [unowned(unsafe) self] in self.book.isOpen($0) })
         let decay = self.decay
         let newMinute = principals.modify(slot) { s -> Bool in
             s.baseline.add(minute: minute, time: e.time, window: t.windowMinutes, decay: decay)
