@@ -31,14 +31,17 @@ final class MergedInputs {
     private let options: IngestOptions
     private let indices: [Int32]
     private let readAhead: Int
-    /// Set by `decodeAhead()`: inputs read on the merging thread decompress on one of their own.
-    private var decodingAhead = false
     private var pending: [Pending] = []
     private var active: [Active] = []
     private(set) var summary = IngestSummary()
     private(set) var failed = false
     /// Where progress is published, when it is shown.
     var progress: ProgressCounter?
+    /// Set when another thread has time to spare for decompression: inputs read on this
+    /// thread then share their decoding (`LogReader.shareDecoding()`), and the one being
+    /// read is offered there.
+    var helpSlot: DecodeHelpSlot?
+    private var helped: ObjectIdentifier?
     /// Bytes read by inputs that have ended, and events handed out.
     private var bytesOfEnded: Int64 = 0
     private var eventsOut: Int64 = 0
@@ -129,13 +132,6 @@ final class MergedInputs {
         }
     }
 
-    /// From now on, inputs read on this thread (not those read ahead on threads of their own)
-    /// decompress on a thread of their own: for when parsing is the slowest stage.
-    func decodeAhead() {
-        decodingAhead = true
-        for a in active where a.ahead == nil { a.reader.decodeAhead() }
-    }
-
     private func open(_ p: Pending) {
         let reader: LogReader
         var first: TransactionEvent?
@@ -149,7 +145,10 @@ final class MergedInputs {
                 report(error)
                 return
             }
-            if decodingAhead { reader.decodeAhead() }
+            if let helpSlot, let help = reader.shareDecoding() {
+                helpSlot.offer(help)
+                helped = ObjectIdentifier(reader)
+            }
             first = read(reader)
         }
         if let first {
@@ -183,6 +182,11 @@ final class MergedInputs {
     }
 
     private func ended(_ reader: LogReader) {
+        if helped == ObjectIdentifier(reader) {
+            // Let go of the input's decoder (and its file) now, not when the next one opens.
+            helpSlot?.offer(nil)
+            helped = nil
+        }
         summary.add(reader)
         bytesOfEnded += reader.bytesRead
         publishProgress()

@@ -108,18 +108,12 @@ final class EventBatches {
     }
 
     private let inputs: MergedInputs?
+    /// With a reader thread: the decoding of the input it reads, for this thread to help
+    /// with while it waits for events.
+    private var helpSlot: DecodeHelpSlot?
     private let filled: BatchQueue<EventBatch>?
     private let empty: BatchQueue<EventBatch>?
     private let batchSize: Int
-
-    /// After this many batches (about 200,000 events), the reader thread looks at how long the
-    /// detecting thread waited for them.
-    static let probeBatches = 48
-    /// Decompression moves to a thread of its own when detection waited this share of the
-    /// time or more. Measured on two cores, 2M lines side by side (15 and 9 runs): ECS JSON,
-    /// where detection waits about 40% of the time, went from 0.93 s to 0.88 s; the combined
-    /// log, where both threads are busy, from 0.49 s to 0.53 s, so it is not done there.
-    static let idleShareForDecodeAhead = 0.25
 
     init(_ inputs: MergedInputs, jobs: Int, batchSize: Int = 4096, queuedBatches: Int = 8) {
         self.batchSize = batchSize
@@ -130,6 +124,9 @@ final class EventBatches {
             return
         }
         self.inputs = nil
+        let helpSlot = DecodeHelpSlot()
+        self.helpSlot = helpSlot
+        inputs.helpSlot = helpSlot
         let filled = BatchQueue<EventBatch>(capacity: queuedBatches)
         let empty = BatchQueue<EventBatch>(capacity: queuedBatches + 2)
         self.filled = filled
@@ -137,15 +134,8 @@ final class EventBatches {
         let handoff = Handoff(inputs)
         Thread.detachNewThread {
             var batch = EventBatch(capacity: batchSize)
-            var pushed = 0
             while handoff.inputs.fill(batch, limit: batchSize) {
                 guard filled.push(batch) else { break }
-                pushed += 1
-                if pushed == Self.probeBatches && filled.consumerIdleShare() >= Self.idleShareForDecodeAhead {
-                    // Detection keeps up and waits for the reader: give decompression a thread
-                    // of its own, so this one only frames and parses.
-                    handoff.inputs.decodeAhead()
-                }
                 batch = empty.take() ?? EventBatch(capacity: batchSize)
             }
             filled.finish()
@@ -170,8 +160,33 @@ final class EventBatches {
         // (perf on the 2M-line combined set: 0.52 s against 0.42 s).
         batch.removeAll()
         if batch.capacity == batchSize { empty.push(batch) }
-        guard let next = filled.pop() else { return false }
+        // Rather than wait for the reader, decompress for it: a block at a time, while it has
+        // none decoded ahead.
+        var next = filled.take()
+        while next == nil, helpSlot?.help() == true { next = filled.take() }
+        guard let next = next ?? filled.pop() else { return false }
         batch = next
         return true
+    }
+}
+
+/// The decoding help (`LogReader.shareDecoding()`) of the input the reader thread is on, for
+/// the detecting thread. Offered and withdrawn by the reader thread, used by the other.
+final class DecodeHelpSlot: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: DecodingHelp?
+
+    func offer(_ help: DecodingHelp?) {
+        lock.lock()
+        current = help
+        lock.unlock()
+    }
+
+    /// Decodes a block of the current input if it has one to decode; true if it did.
+    func help() -> Bool {
+        lock.lock()
+        let help = current
+        lock.unlock()
+        return help?.help() ?? false
     }
 }

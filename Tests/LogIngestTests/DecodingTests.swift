@@ -270,6 +270,44 @@ import AnomalyEngine
         #expect(ahead.resume == direct.resume && direct.resume == Int64(text.utf8.count))
     }
 
+    /// Shared decoding (`shareDecoding()`): blocks decoded by the reader itself or by another
+    /// thread calling `help()` as fast as it can, in any interleaving, give what a direct read
+    /// gives, for intact and for truncated inputs.
+    @Test(arguments: [StreamKind.zstd, .gzip], [false, true])
+    func sharedDecodingGivesWhatADirectReadGives(kind: StreamKind, truncated: Bool) throws {
+        var compressed = kind == .zstd ? Fixtures.zstd(Self.plain) : Fixtures.gzip(Self.plain)
+        if truncated { compressed = Array(compressed[0..<(compressed.count * 2 / 3)]) }
+        let direct = Fixtures.read(compressed)
+        let path = Fixtures.temporaryFile(compressed)
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        for helped in [false, true] {
+            let reader = try LogReader(path: path, inputIndex: 0, options: IngestOptions())
+            let help = try #require(reader.shareDecoding())
+            #expect(reader.shareDecoding() == nil)
+            let done = ManagedAtomicFlag()
+            let helper = Thread {
+                while !done.isSet { _ = help.help() }
+            }
+            if helped { helper.start() }
+            var events: [TransactionEvent] = []
+            var failure: IngestError?
+            do {
+                while let e = try reader.next() { events.append(e) }
+            } catch {
+                failure = error
+            }
+            done.set()
+            reader.refreshStats()
+            #expect(Self.firstDifference(events, direct.events) == nil)
+            #expect(reader.stats == direct.stats)
+            #expect(failure.map(Self.message) == direct.error.map(Self.message))
+            #expect(failure?.offset == direct.error?.offset)
+            #expect(truncated == (failure != nil))
+            // Once the input has ended, there is nothing to help with.
+            #expect(help.help() == false)
+        }
+    }
+
     @Test(arguments: [StreamKind.zstd, .gzip])
     func truncatedInputs(kind: StreamKind) throws {
         let compressed = kind == .zstd ? Fixtures.zstd(Self.plain) : Fixtures.gzip(Self.plain)
@@ -362,4 +400,12 @@ extension DecodeAheadTests {
         }
         #expect(!isOpen(), "the input is still open 10 s after its reader was dropped")
     }
+}
+
+/// A flag set once, read from another thread.
+final class ManagedAtomicFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }

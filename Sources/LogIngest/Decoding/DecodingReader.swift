@@ -49,13 +49,21 @@ final class DecodingReader {
         ahead?.cancel()
     }
 
+    /// From now on, decompresses a block at a time, ahead of framing, on whichever thread
+    /// gets there first: the reading thread when it finds nothing decoded, or another one
+    /// with time to spare (`DecodeAhead.help()`). Nothing for a plain or a followed input.
+    func shareDecoding() {
+        guard ahead == nil, !state.follows, kind != .plain else { return }
+        ahead = DecodeAhead(state, shared: true)
+    }
+
+    /// While decoding ahead: the decoded blocks, to be handed over without a copy.
+    var aheadBlocks: DecodeAhead? { ahead }
+
     /// Fills `output` with decoded bytes.
     /// - Returns: the number of bytes written; 0 only at the clean end of the input.
     /// - Throws: `IngestError` for a read failure, corruption or truncation, with the
     ///   compressed offset at which decoding stopped.
-    /// While decoding ahead: the thread's blocks, to be handed over without a copy.
-    var aheadBlocks: DecodeAhead? { ahead }
-
     func read(into output: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
         if let ahead { return try ahead.read(into: output) }
         return try state.read(into: output)

@@ -15,23 +15,9 @@ public final class BatchQueue<Batch>: @unchecked Sendable {
     private var finished = false
     private var cancelled = false
     private let capacity: Int
-    /// How long `pop` waited for the producer, from its first batch on (the consumer's idle
-    /// time), and when that first batch came.
-    private var waitedNanos: UInt64 = 0
-    private var firstPop: UInt64?
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
-    }
-
-    /// The share of the time since the consumer's first batch that it spent waiting for the
-    /// next one: near 0 when the producer keeps ahead, large when the producer is the slower.
-    public func consumerIdleShare() -> Double {
-        condition.lock()
-        defer { condition.unlock() }
-        guard let firstPop else { return 0 }
-        let elapsed = DispatchTime.now().uptimeNanoseconds - firstPop
-        return elapsed == 0 ? 0 : Double(waitedNanos) / Double(elapsed)
     }
 
     /// Blocks while the queue is full (so a fast producer cannot run ahead without bound).
@@ -70,6 +56,13 @@ public final class BatchQueue<Batch>: @unchecked Sendable {
         return cancelled
     }
 
+    /// How many batches wait.
+    public var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return batches.count
+    }
+
     /// A batch if one is queued, without waiting.
     public func take() -> Batch? {
         condition.lock()
@@ -84,14 +77,7 @@ public final class BatchQueue<Batch>: @unchecked Sendable {
     public func pop() -> Batch? {
         condition.lock()
         defer { condition.unlock() }
-        if batches.isEmpty && !finished {
-            // Timed only when there is a wait, and only after the first batch (before it, the
-            // producer is starting up, not slow).
-            let start = DispatchTime.now().uptimeNanoseconds
-            while batches.isEmpty && !finished { condition.wait() }
-            if firstPop != nil { waitedNanos += DispatchTime.now().uptimeNanoseconds - start }
-        }
-        if firstPop == nil && !batches.isEmpty { firstPop = DispatchTime.now().uptimeNanoseconds }
+        while batches.isEmpty && !finished { condition.wait() }
         guard !batches.isEmpty else { return nil }
         let batch = batches.removeFirst()
         condition.broadcast()

@@ -106,6 +106,16 @@ public final class LogReader {
     /// Whether a thread of its own decompresses the input now.
     var decodingAhead: Bool { decoding.decodingAhead }
 
+    /// Decompresses a block at a time ahead of framing, on this thread when nothing is
+    /// decoded yet, or on any thread that calls the returned help's `help()` meanwhile (one
+    /// with time to spare). Nil (and no effect) for plain or followed inputs, or when already
+    /// decoding ahead. Events, counts and errors are as without it.
+    public func shareDecoding() -> DecodingHelp? {
+        guard !decoding.decodingAhead else { return nil }
+        decoding.shareDecoding()
+        return decoding.aheadBlocks.map(DecodingHelp.init)
+    }
+
     /// The next event, or nil at the end of the input.
     /// - Throws: `IngestError` for damage, after every event before it was returned.
     public func next() throws(IngestError) -> TransactionEvent? {
