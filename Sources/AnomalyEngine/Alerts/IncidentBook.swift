@@ -55,6 +55,13 @@ struct IncidentBook<Key: Hashable> {
         return alert(for: incident, f, status: .firing, reminder: false, message: f.message)
     }
 
+    /// Whether `holds` for a finding at `minute` would make an alert (so needs its message):
+    /// a new incident, or a reminder that is due.
+    func wouldAlert(_ key: Key, minute: Int64, realertMs: Int64) -> Bool {
+        guard let incident = open[key] else { return true }
+        return (minute + 1) * 60_000 - incident.lastAlertTime >= realertMs
+    }
+
     /// Adds a closed minute's events to an open incident's totals. Counting by closed minute,
     /// not by arriving event, keeps totals independent of the order events arrived in.
     mutating func add(_ key: Key, count: Int, lastEvent: Int64, sample: Origin? = nil) {

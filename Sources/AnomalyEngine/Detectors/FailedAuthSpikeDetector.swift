@@ -192,13 +192,16 @@ final class BurstScope<Key: StoreKey> {
         var slots = pending.take(m)
         if !book.open.isEmpty {
             for key in book.open.keys { if let i = store.find(key) { slots.append(i) } }
-            slots = PendingMinutes.sortedUnique(slots)
+            pending.unique(&slots)
         }
         for slot in slots {
             guard let key = store.keys[slot] else { continue } // a slot with a key has a state
             // Read in place: copying the state would retain each of its arrays.
+            // An open incident judged again mostly only extends it: its message (a few
+            // thousand instructions of formatting) is made only for an alert.
+            let message = book.open.isEmpty || book.wouldAlert(key, minute: m, realertMs: realertMs)
             let (count, lastEvent, finding) = store.modify(slot) { s in
-                (s.ring.sum(from: m, through: m), s.lastEvent, evaluate(key, s, minute: m, explained: explainedCounterparts))
+                (s.ring.sum(from: m, through: m), s.lastEvent, evaluate(key, s, minute: m, explained: explainedCounterparts, message: message))
             }
             book.add(key, count: count, lastEvent: lastEvent)
             guard let finding else { continue }
@@ -223,7 +226,8 @@ final class BurstScope<Key: StoreKey> {
 
     private func describe(_ k: AlertKey) -> String { k.principal ?? k.sourceIP?.description ?? "all traffic" }
 
-    private func evaluate(_ key: Key, _ s: State, minute m: Int64, explained: Set<UInt64>) -> IncidentFinding? {
+    /// With `message` false, the finding's message is left empty (no alert will show it).
+    private func evaluate(_ key: Key, _ s: State, minute m: Int64, explained: Set<UInt64>, message wanted: Bool = true) -> IncidentFinding? {
         let t = thresholds
         // No window holds more than the whole ring: most keys (an address with a few
         // failures) are done here, without summing any window.
@@ -248,10 +252,13 @@ final class BurstScope<Key: StoreKey> {
         // A threshold of 1 asks for nothing: failures that name no counterpart (a log with no
         // user field) still count for the address.
         guard t.minDistinct <= 1 || n >= t.minDistinct else { return nil }
-        let (preposition, noun) = counterpartNoun
-        let counterparts = n == 0 ? "" : " \(preposition) \(n >= CounterpartList.capacity ? "\(n)+" : String(n)) \(noun)\(n == 1 ? "" : noun.hasSuffix("s") ? "es" : "s")"
-        let excluding = explained.isEmpty || s.explained(from: windowStart, by: explained) == 0 ? "" : ", not counting addresses already alerted"
-        let message = "\(name(key)): \(format(Double(observed))) failed logins in \(minutes) min\(counterparts) (usual: \(format(baseline)); threshold \(threshold)\(excluding))"
+        var message = ""
+        if wanted {
+            let (preposition, noun) = counterpartNoun
+            let counterparts = n == 0 ? "" : " \(preposition) \(n >= CounterpartList.capacity ? "\(n)+" : String(n)) \(noun)\(n == 1 ? "" : noun.hasSuffix("s") ? "es" : "s")"
+            let excluding = explained.isEmpty || s.explained(from: windowStart, by: explained) == 0 ? "" : ", not counting addresses already alerted"
+            message = "\(name(key)): \(format(Double(observed))) failed logins in \(minutes) min\(counterparts) (usual: \(format(baseline)); threshold \(threshold)\(excluding))"
+        }
         return IncidentFinding(
             key: alertKey(key), minute: m, windowStart: windowStart * 60_000, windowEnd: (m + 1) * 60_000,
             observed: Double(observed), baseline: baseline, threshold: Double(threshold),

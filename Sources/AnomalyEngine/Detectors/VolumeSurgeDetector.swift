@@ -58,7 +58,7 @@ final class VolumeSurgeDetector {
             var slots = pending.take(m)
             if !book.open.isEmpty {
                 for key in book.open.keys { if let i = principals.find(key) { slots.append(i) } }
-                slots = PendingMinutes.sortedUnique(slots)
+                pending.unique(&slots)
             }
             let decay = self.decay
             for slot in slots {

@@ -17,7 +17,7 @@ final class CombinedLogParser: LineParser {
         c.skipSpaces()
         let host = c.token()
         guard !host.isEmpty else { return .malformed("no client address") }
-        slots.set(.sourceIP, host)
+        slots.setOnce(.sourceIP, host)
         c.skipSpaces()
         _ = c.token() // identd, always "-" in practice
         c.skipSpaces()
@@ -29,19 +29,19 @@ final class CombinedLogParser: LineParser {
         } else {
             user = c.token()
         }
-        if !(user.count == 1 && user[0] == UInt8(ascii: "-")) && !user.isEmpty { slots.set(.principal, user) }
+        if !(user.count == 1 && user[0] == UInt8(ascii: "-")) && !user.isEmpty { slots.setOnce(.principal, user) }
         c.skipSpaces()
         guard !c.atEnd, c.current == UInt8(ascii: "[") else { return .malformed("no [timestamp] after the user field") }
         c.index += 1
         guard let time = c.upTo(UInt8(ascii: "]")) else { return .malformed("unterminated [timestamp]") }
-        slots.set(.time, time)
+        slots.setOnce(.time, time)
         c.skipSpaces()
         guard let request = c.quoted() else { return .malformed("no quoted request line") }
-        slots.set(.requestLine, request)
+        slots.setOnce(.requestLine, request)
         c.skipSpaces()
         let status = c.token()
         guard status.count == 3, status.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return .malformed("status is not a 3-digit number") }
-        slots.set(.status, status)
+        slots.setOnce(.status, status)
         c.skipSpaces()
         // The size: digits, "-" or nothing, up to a space or the end. Digits are read in the
         // same pass that finds the end (a token and then a check of each byte cost about 110
@@ -49,7 +49,7 @@ final class CombinedLogParser: LineParser {
         let sizeStart = c.index
         c.skipDigits()
         if c.index > sizeStart && c.atSeparator {
-            slots.set(.bytes, UnsafeRawBufferPointer(rebasing: line[sizeStart..<c.index]))
+            slots.setOnce(.bytes, UnsafeRawBufferPointer(rebasing: line[sizeStart..<c.index]))
         } else if !c.atSeparator {
             let size = c.token()
             guard size.count == 1 && size[0] == UInt8(ascii: "-") && c.index == sizeStart + 1 else { return .malformed("response size is not a number") }

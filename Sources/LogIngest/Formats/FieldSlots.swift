@@ -111,6 +111,16 @@ final class FieldSlots {
         present |= bit
     }
 
+    /// Sets a field that a parser sets at most once per line, to a view of the line (no rank
+    /// kept: nothing else competes for it), unless nobody reads it.
+    @inline(__always)
+    func setOnce(_ role: FieldRole, _ bytes: UnsafeRawBufferPointer) {
+        let bit: UInt32 = 1 << role.rawValue
+        guard ignored & bit == 0 else { return }
+        views[role.rawValue] = bytes
+        present |= bit
+    }
+
     /// Starts a copied value to be appended piecewise (for JSON strings with escapes).
     func begin(_ role: FieldRole, rank: Int) {
         let r = role.rawValue
