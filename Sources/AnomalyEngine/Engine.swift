@@ -95,13 +95,14 @@ public final class Engine {
         // itself copied all of it (its 144 bytes and three reference counts) for each call.
         let o = Observed(time: e.time, sourceIP: e.sourceIP, principal: e.principal, outcome: e.outcome, origin: e.origin)
         volume?.observe(o, minute: minute, principalHash: principalHash)
-        var immediate: [Alert] = []
+        // Alerts decided by this event go straight into `alerts` (a local array for them cost
+        // a release of its empty buffer on every event).
+        let before = alerts.count
         failedAuth?.observe(o, minute: minute, firstOpenMinute: closedBefore == Int64.min ? minute : closedBefore,
-                            principalHash: principalHash, into: &immediate)
-        unexpectedIP?.observe(o, minute: minute, principalHash: principalHash, into: &immediate)
-        guard !immediate.isEmpty else { return }
-        for i in immediate.indices { immediate[i].decidedAt = e.time }
-        alerts.append(contentsOf: immediate)
+                            principalHash: principalHash, into: &alerts)
+        unexpectedIP?.observe(o, minute: minute, principalHash: principalHash, into: &alerts)
+        guard alerts.count > before else { return }
+        for i in before..<alerts.count { alerts[i].decidedAt = e.time }
     }
 
     /// The newest event time seen (or moved to by `advance(to:)`), nil before any event.

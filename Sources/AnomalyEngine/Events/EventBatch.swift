@@ -57,7 +57,7 @@ public final class EventBatch: @unchecked Sendable {
 
     /// Appends an event with only what the detectors read (see `TransactionEvent`'s package
     /// initializer), built in place (not inlinable: built here, the event needs no copy).
-    package func append(time: Int64, sourceIP: IPAddress?, principal: String?, principalHash: UInt32, status: Int?,
+    package func append(time: Int64, sourceIP: IPAddress?, principal: consuming String?, principalHash: UInt32, status: Int?,
                         outcome: Outcome, failureReason: FailureReason?, origin: Origin) {
         precondition(filled < capacity, "batch full")
         (base + filled).initialize(to: TransactionEvent(time: time, sourceIP: sourceIP, principal: principal, principalHash: principalHash,

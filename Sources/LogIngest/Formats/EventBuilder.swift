@@ -53,7 +53,7 @@ struct EventBuilder {
             outcome = .success
         }
         if detectionOnly {
-            events.append(time: time, sourceIP: sourceIP, principal: principal, principalHash: principalHash,
+            events.append(time: time, sourceIP: sourceIP, principal: consume principal, principalHash: principalHash,
                           status: status, outcome: outcome, failureReason: reason, origin: origin)
             return nil
         }

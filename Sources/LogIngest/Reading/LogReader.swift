@@ -11,10 +11,11 @@ public final class LogReader {
     private let decoding: DecodingReader
     private let framer: LineFramer
     private var parser: (any LineParser)? {
-        didSet { combinedParser = parser as? CombinedLogParser }
+        didSet { combinedParser = (parser as? CombinedLogParser).map { Unmanaged.passUnretained($0) } }
     }
-    /// `parser` when it is the combined one (held by `parser`), to call it directly.
-    private unowned(unsafe) var combinedParser: CombinedLogParser?
+    /// `parser` when it is the combined one (held by `parser`), to call it directly and
+    /// without retaining it.
+    private var combinedParser: Unmanaged<CombinedLogParser>?
     private let slots = FieldSlots()
     private var builder: EventBuilder
     /// Where `next()` has its one event built.
@@ -215,7 +216,7 @@ public final class LogReader {
             if let combined = combinedParser {
                 // The common format called directly: through the existential, each line
                 // retained and released the parser (callgrind: 40 instructions a line).
-                verdict = combined.parse(line.bytes, into: slots)
+                verdict = combined._withUnsafeGuaranteedRef { $0.parse(line.bytes, into: slots) }
             } else {
                 unowned(unsafe) let current = parser!
                 verdict = current.parse(line.bytes, into: slots)
