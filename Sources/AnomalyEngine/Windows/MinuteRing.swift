@@ -20,7 +20,9 @@ struct MinuteRing {
 
     @inline(__always)
     private func slot(_ minute: Int64) -> Int {
-        Int(((minute % Int64(counts.count)) + Int64(counts.count)) % Int64(counts.count))
+        let n = Int64(counts.count)
+        // One division for minutes after 1970 (all of them in practice), two before.
+        return minute >= 0 ? Int(minute % n) : Int(((minute % n) + n) % n)
     }
 
     /// The slot of `minute`, a minute the ring holds (at most `capacity - 1` before `newest`),
