@@ -40,7 +40,7 @@ struct EventBuilder {
         }
 
         var status: Int?
-        if let v = slots.value(.status), let n = NumberParsing.integer(v), n >= 100, n <= 999 { status = Int(n) }
+        if let v = slots.value(.status), let n = NumberParsing.status(v), n >= 100, n <= 999 { status = Int(n) }
         var reason: FailureReason?
         if let v = slots.value(.errorText) { reason = Self.errorReason(v, status: status) }
         reason = Self.failureReason(status: status, errorText: reason)
@@ -276,6 +276,17 @@ struct EventBuilder {
 
 /// Numbers from bytes, without allocating.
 enum NumberParsing {
+    /// `integer` for a status: its three digits read inline (one status a line), anything
+    /// else through the general loop.
+    @inline(__always)
+    static func status(_ raw: UnsafeRawBufferPointer) -> Int64? {
+        if raw.count == 3 {
+            let a = raw[0] &- 48, b = raw[1] &- 48, c = raw[2] &- 48
+            if a <= 9 && b <= 9 && c <= 9 { return Int64(a) * 100 + Int64(b) * 10 + Int64(c) }
+        }
+        return integer(raw)
+    }
+
     /// A whole number, optionally quoted; nil for anything else or on overflow.
     static func integer(_ raw: UnsafeRawBufferPointer) -> Int64? {
         // Three digits: the HTTP status of every line, read without the general loop.
