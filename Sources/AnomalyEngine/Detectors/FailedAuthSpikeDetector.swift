@@ -131,7 +131,9 @@ final class BurstScope<Key: StoreKey> {
     func observe(_ key: Key, hash: UInt64, _ e: Observed, minute: Int64, counterpart: UInt64?) -> Int {
         let capacity = 2 * horizon + 4
         let slot = store.slot(for: key, hash: hash, now: e.time, make: {
-            State(ring: MinuteRing(capacity: capacity), activityStart: e.time, lastEvent: e.time)
+            var fresh = State(ring: MinuteRing(capacity: capacity), activityStart: e.time, lastEvent: e.time)
+            fresh.samples.reserveCapacity(5) // one allocation, not three, for the five samples kept
+            return fresh
         }, protect: { [unowned(unsafe) self] in self.book.isOpen($0) }) // pending slots need no protection: each is looked up again at close
         let horizon = Int64(self.horizon)
         let newMinute = store.modify(slot) { s -> Bool in
