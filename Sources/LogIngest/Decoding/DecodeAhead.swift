@@ -102,8 +102,13 @@ final class DecodeAhead: @unchecked Sendable {
         while true {
             if let block = filled.take() { return block }
             decodeLock.lock()
-            if filled.count == 0 && !stateEnded { stateEnded = decodeBlock(state) }
-            decodeLock.unlock()
+            defer { decodeLock.unlock() }
+            if filled.count == 0 {
+                // Ended with nothing queued: only after `cancel()` dropped the last block
+                // (nobody reads then); an empty end keeps this from waiting for ever.
+                if stateEnded { return Block(bytes: .allocate(byteCount: Self.headroom, alignment: 16), count: 0, counts: counts, end: true) }
+                stateEnded = decodeBlock(state)
+            }
         }
     }
 
@@ -218,6 +223,4 @@ public struct DecodingHelp: Sendable {
     /// true when it did (so calling again may help more).
     public func help() -> Bool { ahead.help() }
 
-    /// Whether two helps are for the same reader.
-    public func isSame(as other: DecodingHelp) -> Bool { ahead === other.ahead }
 }
