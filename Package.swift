@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "AnomalyEngineTests", dependencies: ["AnomalyEngine", "TestSupport"]),
         .testTarget(name: "AlertDeliveryTests", dependencies: ["AlertDelivery"]),
         .testTarget(name: "TrafficReportTests", dependencies: ["TrafficReport", "AnomalyEngine", "TestSupport"]),
-        .testTarget(name: "logwatchTests", dependencies: ["logwatch"], exclude: ["receiver.py", "pngcolors.py"]),
+        .testTarget(name: "logwatchTests", dependencies: ["logwatch", "TestSupport"], exclude: ["receiver.py", "pngcolors.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import CZlib
 import CZstd
 import Foundation
+import TestSupport
 @testable import LogIngest
 import AnomalyEngine
 
@@ -45,9 +46,7 @@ enum Fixtures {
     }
 
     static func temporaryFile(_ bytes: [UInt8], name: String = "input") -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("logwatch-tests-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let url = dir.appendingPathComponent(name)
+        let url = Scratch.directory("input").appendingPathComponent(name)
         try! Data(bytes).write(to: url)
         return url.path
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `logwatch` binary, as a user would.
 enum CLI {
@@ -51,9 +52,7 @@ enum CLI {
     }
 
     static func temporaryDirectory() -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("logwatch-cli-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
+        Scratch.directory("cli")
     }
 
     static func compress(_ tool: String, _ file: URL) throws -> URL {
