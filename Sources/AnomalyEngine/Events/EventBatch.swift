@@ -1,11 +1,11 @@
 /// A batch of events in memory allocated once: readers build events straight into it, the
 /// engine reads them where they lie, and the batch is emptied and filled again.
 ///
-/// Not an `Array`: appending a new `TransactionEvent` to an array from another module copied
-/// the whole event through its value witness (retaining its texts) and destroyed the
-/// original, about 220 instructions a line in callgrind. Here `append(time:...)` initializes
-/// the slot in place (its body is compiled in this module, where the initializer inlines
-/// without the copy).
+/// Not an `Array`: appending a new `TransactionEvent` to an array copied the whole event
+/// through its value witness (retaining its texts) and destroyed the original, about 220
+/// instructions a line in callgrind. Here `append(time:...)` initializes the slot in place:
+/// its body is compiled in this module, where the event's initializer (which delegates to the
+/// memberwise one, see `TransactionEvent`) builds the event straight into the slot.
 ///
 /// `@unchecked Sendable`: a batch is handed from one thread to another through a queue whose
 /// lock orders the writer's last use before the reader's first; it is never used by two
