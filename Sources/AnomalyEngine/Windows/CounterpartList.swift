@@ -121,20 +121,9 @@ struct CounterpartList {
     private mutating func removeFromTable(_ i: Int) {
         guard !table.isEmpty else { return }
         let mask = Self.tableSize - 1
-        var hole = Self.home(items[i].hash)
-        while Int(table[hole]) != i + 1 { hole = (hole + 1) & mask }
-        // Backward-shift deletion: move later entries of the probe run into the hole.
-        var p = (hole + 1) & mask
-        while table[p] != 0 {
-            let home = Self.home(items[Int(table[p]) - 1].hash)
-            let movable = hole <= p ? (home <= hole || home > p) : (home <= hole && home > p)
-            if movable {
-                table[hole] = table[p]
-                hole = p
-            }
-            p = (p + 1) & mask
-        }
-        table[hole] = 0
+        var position = Self.home(items[i].hash)
+        while Int(table[position]) != i + 1 { position = (position + 1) & mask }
+        LinearProbing.remove(at: position, from: &table) { Self.home(items[Int($0) - 1].hash) }
     }
 
     // MARK: - Least recently seen

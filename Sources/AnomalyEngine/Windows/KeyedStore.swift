@@ -149,21 +149,8 @@ struct KeyedStore<Key: StoreKey, State> {
         guard let key = keys[i] else { return }
         let (found, present) = probe(key, hashes[i])
         precondition(present, "a stored key is in the table")
-        // Backward-shift deletion: move later entries of the probe run into the hole.
         let mask = table.count - 1
-        var hole = found
-        var p = (hole + 1) & mask
-        while table[p] != 0 {
-            let home = Int(truncatingIfNeeded: hashes[Self.slot(of: table[p])]) & mask
-            // The entry at p may move to the hole when its home is not in (hole, p] cyclically.
-            let movable = hole <= p ? (home <= hole || home > p) : (home <= hole && home > p)
-            if movable {
-                table[hole] = table[p]
-                hole = p
-            }
-            p = (p + 1) & mask
-        }
-        table[hole] = 0
+        LinearProbing.remove(at: found, from: &table) { Int(truncatingIfNeeded: hashes[Self.slot(of: $0)]) & mask }
         count_ -= 1
         keys[i] = nil
         states[i] = nil
@@ -230,5 +217,28 @@ extension KeyedStore {
             }
         }
         evictions = try r.intValue()
+    }
+}
+
+/// Open-addressing tables with linear probing (size a power of two, 0 for an empty position),
+/// as `KeyedStore` and `CounterpartList` keep them.
+enum LinearProbing {
+    /// Empties position `hole` by backward shift: later entries of its probe run move back
+    /// into the hole, so that every entry stays reachable from its home position (`home`).
+    static func remove<Entry: FixedWidthInteger>(at hole: Int, from table: inout [Entry], home: (Entry) -> Int) {
+        let mask = table.count - 1
+        var hole = hole
+        var p = (hole + 1) & mask
+        while table[p] != 0 {
+            let home = home(table[p])
+            // The entry at p may move to the hole when its home is not in (hole, p] cyclically.
+            let movable = hole <= p ? (home <= hole || home > p) : (home <= hole && home > p)
+            if movable {
+                table[hole] = table[p]
+                hole = p
+            }
+            p = (p + 1) & mask
+        }
+        table[hole] = 0
     }
 }
