@@ -28,7 +28,6 @@ public final class EventBatch: @unchecked Sendable {
     }
 
     public var isEmpty: Bool { count == 0 }
-    public var isFull: Bool { count == capacity }
 
     /// The event at `i` (a copy).
     public subscript(i: Int) -> TransactionEvent {

@@ -11,13 +11,7 @@ extension String: StoreKey {
     @inlinable
     package var storeHash: UInt64 {
         var text = self
-        return text.withUTF8 { UInt64(Self.storeHash(utf8: UnsafeRawBufferPointer($0))) }
-    }
-
-    /// The `storeHash` of the string whose UTF-8 is `bytes`.
-    @inlinable
-    package static func storeHash(utf8 bytes: UnsafeRawBufferPointer) -> UInt32 {
-        UInt32(truncatingIfNeeded: FastHash.bytes(bytes))
+        return text.withUTF8 { UInt64(UInt32(truncatingIfNeeded: FastHash.bytes(UnsafeRawBufferPointer($0)))) }
     }
 }
 
