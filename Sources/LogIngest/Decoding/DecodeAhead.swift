@@ -1,17 +1,20 @@
 import Foundation
 
-/// Decompression on a thread of its own, ahead of the framing and parsing that take its bytes.
+/// Decompression ahead of the framing and parsing that take its bytes: on a thread of its own,
+/// or shared (no thread: a block at a time, by the reader when none is ready or by any thread
+/// calling `help()`).
 ///
-/// From `init` on, the `DecodeState` is the thread's alone. It fills blocks of `blockSize`
-/// decoded bytes, at most `capacity` waiting, and ends with a block marked `end` (carrying
-/// the error, if decoding failed, after the bytes decoded before it). `read(into:)` copies
-/// bytes out in order and throws that error only once every byte before it was handed out,
-/// as a direct read would. `cancel()` (the owner going away early) stops the thread at its
-/// next block; the source is closed when the thread lets go of the state.
+/// From `init` on, the `DecodeState` is the thread's alone (shared: used only under
+/// `decodeLock`). Blocks of `blockSize` decoded bytes, at most `capacity` waiting, end with a
+/// block marked `end` (carrying the error, if decoding failed, after the bytes decoded before
+/// it). `read(into:)` copies bytes out in order, `takeBlock()` hands a block over whole, and
+/// the error is thrown only once every byte before it was handed out, as a direct read would.
+/// `cancel()` (the owner going away early) stops the decoding at its next block; the source
+/// is closed when the state is let go.
 ///
-/// `@unchecked Sendable`: the thread and the consumer meet only through the two queues (a
-/// block's bytes are written before it is queued and read after it is taken); the
-/// consumer-side fields are the consumer's alone.
+/// `@unchecked Sendable`: the decoding side and the consumer meet only through the two queues
+/// (a block's bytes are written before it is queued and read after it is taken) and, shared,
+/// `decodeLock`; the consumer-side fields are the consumer's alone.
 final class DecodeAhead: @unchecked Sendable {
     struct Counts {
         var consumed: Int64

@@ -4,8 +4,8 @@
 /// once decoding ahead, at most `DecodeAhead.capacity` blocks of decoded bytes besides.
 final class DecodingReader {
     private let state: DecodeState
-    /// Set once a compressed input is decoded on a thread of its own: `state` is then the
-    /// thread's, and every byte and count comes through here.
+    /// Set once a compressed input is decoded ahead (on a thread of its own, or shared):
+    /// `state` is then `DecodeAhead`'s, and every byte and count comes through here.
     private var ahead: DecodeAhead?
 
     let kind: StreamKind
@@ -35,7 +35,7 @@ final class DecodingReader {
         name = source.name
     }
 
-    /// Whether a thread of its own decompresses the input now.
+    /// Whether the input is decoded ahead now (on a thread of its own, or shared).
     var decodingAhead: Bool { ahead != nil }
 
     /// From now on, decompresses on a thread of its own (`DecodeAhead`); nothing for a plain or

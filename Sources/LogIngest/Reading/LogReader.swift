@@ -104,7 +104,7 @@ public final class LogReader {
         decoding.decodeAhead()
     }
 
-    /// Whether a thread of its own decompresses the input now.
+    /// Whether the input is decoded ahead now (on a thread of its own, or shared).
     var decodingAhead: Bool { decoding.decodingAhead }
 
     /// Decompresses a block at a time ahead of framing, on this thread when nothing is
