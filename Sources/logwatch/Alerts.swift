@@ -9,6 +9,7 @@ import LogwatchState
 /// `logwatch alerts`: the alert history kept in the state directory.
 struct Alerts: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "alerts",
         abstract: "List the alerts recorded in the state directory by tail (and scan --state-dir).",
         discussion: "Oldest first. --since counts back from now in event time: the time the engine decided the alert."
     )

@@ -5,6 +5,7 @@ import LogIngest
 /// `logwatch events`: print every parsed event as JSON, to check that logwatch reads a log right.
 struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "events",
         abstract: "Print each parsed event as one JSON object per line.",
         discussion: """
         Keys: time, source_ip, principal, protocol, method, path, status, outcome, failure_reason, \

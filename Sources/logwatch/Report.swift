@@ -8,6 +8,7 @@ import TrafficReport
 /// `logwatch report`: one self-contained HTML page of the traffic and the incidents in logs.
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "Write an HTML report of the traffic and incidents in log files.",
         discussion: """
         The report is one file with no external scripts, fonts or images: charts of requests, \

@@ -10,6 +10,7 @@ extension AlertFormat: ExpressibleByArgument {}
 /// `logwatch scan`: run every detector over archived logs and print the alerts.
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "scan",
         abstract: "Run the detectors over log files and print the alerts.",
         discussion: """
         Inputs are taken in the order of their first event's time, whatever their names; inputs \

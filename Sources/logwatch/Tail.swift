@@ -10,6 +10,7 @@ import LogwatchState
 /// learned in the state directory so a restart loses and repeats nothing.
 struct Tail: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "tail",
         abstract: "Follow live logs through rotation and print alerts as they happen.",
         discussion: """
         Files are followed like tail -F: appended lines as they arrive, rename and copy-truncate \
