@@ -90,6 +90,8 @@ struct KeyedStore<Key: StoreKey, State> {
     }
 
     /// `slot(for:now:make:protect:)` with the key's `storeHash` computed by the caller.
+    /// Inlined for a key already stored (nearly every call); a new key goes to `add`.
+    @inline(__always)
     mutating func slot(for key: Key, hash: UInt64, now: Int64, make: () -> State, protect: (Key) -> Bool) -> Int {
         let (p, found) = probe(key, hash)
         if found {
@@ -97,6 +99,11 @@ struct KeyedStore<Key: StoreKey, State> {
             if now > lastSeen[i] { lastSeen[i] = now }
             return i
         }
+        return add(key, hash: hash, now: now, make: make, protect: protect)
+    }
+
+    @inline(never)
+    private mutating func add(_ key: Key, hash: UInt64, now: Int64, make: () -> State, protect: (Key) -> Bool) -> Int {
         if count_ >= maxKeys {
             evict(protect: protect)
         }

@@ -35,6 +35,9 @@ struct RateBaseline {
         a >= 0 ? a / b : -((-a + b - 1) / b)
     }
 
+    /// Inlined for the common case, an event in the minute of the one before (callgrind: the
+    /// call alone cost about 25 instructions of the 60 an event spent here).
+    @inline(__always)
     mutating func add(minute: Int64, time: Int64, window: Int, decay: (mean: Double, peak: Double)) {
         if minute == hotMinute && usesHotMinute {
             // The ring's newest minute (only a later minute moves it, and that comes here
@@ -43,6 +46,11 @@ struct RateBaseline {
             bucketCount[hotSlot] &+= 1
             return
         }
+        addToOtherMinute(minute: minute, time: time, window: window, decay: decay)
+    }
+
+    @inline(never)
+    private mutating func addToOtherMinute(minute: Int64, time: Int64, window: Int, decay: (mean: Double, peak: Double)) {
         hotMinute = Int64.min
         minutes.add(minute, time: time)
         let bucket = Self.floorDiv(minute, Int64(window))
