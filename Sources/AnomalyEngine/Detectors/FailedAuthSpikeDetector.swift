@@ -34,8 +34,14 @@ final class FailedAuthSpikeDetector {
     /// fail2ban's maxretry), not when its minute closes: the count so far can only grow, so the
     /// judgement at the close would hold too, and it then finds the incident already open.
     /// `firstOpenMinute` is the oldest minute not closed yet.
+    /// Inlined into the engine for the test every event takes (most are not failures).
+    @inline(__always)
     func observe(_ e: Observed, minute: Int64, firstOpenMinute: Int64, principalHash: UInt64, into alerts: inout [Alert]) {
         guard e.outcome == .authFailure else { return }
+        observeFailure(e, minute: minute, firstOpenMinute: firstOpenMinute, principalHash: principalHash, into: &alerts)
+    }
+
+    private func observeFailure(_ e: Observed, minute: Int64, firstOpenMinute: Int64, principalHash: UInt64, into alerts: inout [Alert]) {
         if let ip = e.sourceIP, let byAddress {
             let slot = byAddress.observe(ip, hash: ip.storeHash, e, minute: minute, counterpart: e.principal.map(stableHash))
             byAddress.judgeEarly(ip, slot: slot, minute: minute, firstOpenMinute: firstOpenMinute, realertMs: realertMs, into: &alerts)
@@ -303,6 +309,7 @@ final class GlobalRate {
         baseline = RateBaseline(windowMinutes: thresholds.windowMinutes, firstSeen: 0)
     }
 
+    @inline(__always)
     func observe(_ e: Observed, minute: Int64) {
         if !started {
             baseline = RateBaseline(windowMinutes: thresholds.windowMinutes, firstSeen: e.time)

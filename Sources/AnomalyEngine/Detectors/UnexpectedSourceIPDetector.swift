@@ -41,7 +41,9 @@ final class UnexpectedSourceIPDetector {
         IPNetwork(containing: ip, prefixLength128: ip.isIPv4 ? 96 + settings.ipv4Prefix : settings.ipv6Prefix)
     }
 
-    /// `principalHash` is the principal's `storeHash`.
+    /// `principalHash` is the principal's `storeHash`. Inlined into the engine, the work too:
+    /// it has one caller, and the call cost about 35 instructions an event.
+    @inline(__always)
     func observe(_ e: Observed, minute: Int64, principalHash: UInt64, into alerts: inout [Alert]) {
         guard e.outcome == .success, let principal = e.principal, let ip = e.sourceIP else { return }
         let net = network(of: ip)

@@ -33,7 +33,8 @@ final class VolumeSurgeDetector {
 
     /// Counts every request except failed authentications, which are the failed-auth
     /// detector's: a brute force is one alert, not also a volume surge.
-    /// `principalHash` is the principal's `storeHash`.
+    /// `principalHash` is the principal's `storeHash`. Inlined into the engine (one caller).
+    @inline(__always)
     func observe(_ e: Observed, minute: Int64, principalHash: UInt64) {
         guard e.outcome != .authFailure else { return }
         global?.observe(e, minute: minute)
