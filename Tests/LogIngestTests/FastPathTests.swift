@@ -31,6 +31,40 @@ import TestSupport
         }
     }
 
+    /// Addresses come from a cache of recent address texts: each event has the address its
+    /// text parses to, through hits, misses, evictions (more distinct addresses than the cache
+    /// holds), texts that are not addresses (cached as none), and texts too long to cache.
+    @Test func cachedAddressesAreTheAddressesTheirTextParsesTo() throws {
+        var hosts: [String] = []
+        for i in 0..<3000 { hosts.append("10.\(i / 250).\(i % 250).\(i % 7)") }
+        let odd = ["not-an-ip", "300.1.1.1", "10.0.0.01", "2001:db8::1", "[::1]:443", "203.0.113.9:51234",
+                   "10.0.0.1", "1.2.3.4," + Array(repeating: "5.6.7.8", count: 12).joined(separator: ",")]
+        var lines: [String] = []
+        var texts: [String] = []
+        for round in 0..<3 {
+            for (i, h) in (hosts + odd).enumerated() where round == 0 || i % (round + 1) == 0 {
+                texts.append(h)
+                lines.append(h + #" - svc_hr [28/Nov/2025:00:00:00 +0000] "GET /api/x HTTP/1.1" 200 12"#)
+            }
+        }
+        var options = IngestOptions()
+        options.format = .combined
+        options.fields = .detection
+        let read = Fixtures.read(lines.joined(separator: "\n") + "\n", options: options)
+        #expect(read.error == nil)
+        #expect(read.events.count == lines.count)
+        var mismatches = 0
+        for (event, text) in zip(read.events, texts) {
+            let expected = Array(text.utf8).withUnsafeBytes { EventBuilder.parseAddress($0) }
+            if event.sourceIP != expected { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+        // Some texts are not addresses, and some are: the comparison above saw both.
+        #expect(read.events.contains { $0.sourceIP == nil } && read.events.contains { $0.sourceIP != nil })
+        // The list too long to cache gives its first address.
+        #expect(zip(read.events, texts).contains { $0.1.hasPrefix("1.2.3.4,") && $0.0.sourceIP == IPAddress("1.2.3.4") })
+    }
+
     /// A combined line's tail (referer, user agent, extras) is read only for a duration: when
     /// nobody reads one, it is not read at all, so a damaged tail must count the same way in
     /// both reads. A line cut short in its user agent keeps its request; one whose size is not

@@ -5,6 +5,30 @@ import Glibc
 import Darwin
 #endif
 
+/// Two words that hold all the bytes of a text of 1 to 16 bytes, given its length: the
+/// first and the last 8 bytes (overlapping when shorter than 16), the first and last 4
+/// below 8, and the first, middle and last byte below 4. For longer texts, a summary.
+struct TextWords: Equatable {
+    var a: UInt64
+    var b: UInt64
+    init(_ a: UInt64, _ b: UInt64) { self.a = a; self.b = b }
+
+    @inline(__always)
+    init(_ bytes: UnsafeRawBufferPointer) {
+        let n = bytes.count
+        if n >= 8 {
+            a = bytes.loadUnaligned(as: UInt64.self)
+            b = bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 4 {
+            a = UInt64(bytes.loadUnaligned(as: UInt32.self))
+            b = UInt64(bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+        } else {
+            a = UInt64(bytes[0]) << 16 | UInt64(bytes[n / 2]) << 8 | UInt64(bytes[n - 1])
+            b = 0
+        }
+    }
+}
+
 /// Recently seen field texts (principals, paths), so a value repeated across lines costs a hash
 /// and a byte comparison instead of a new `String` (a heap allocation past 15 bytes) and, for
 /// paths, a new classification.
@@ -25,36 +49,13 @@ final class TextCache<Extra> {
         var length: UInt32 = 0
         /// The text's `storeHash` (0 for none), for the detectors' stores.
         var textHash: UInt32 = 0
-        /// The bytes' `Words`: for texts of at most 16 bytes, all of them, so that a hit
+        /// The bytes' `TextWords`: for texts of at most 16 bytes, all of them, so that a hit
         /// reads this entry and not the arena.
-        var words: Words = Words(0, 0)
+        var words: TextWords = TextWords(0, 0)
         var text: String?
         var extra: Extra?
     }
 
-    /// Two words that hold all the bytes of a text of 1 to 16 bytes, given its length: the
-    /// first and the last 8 bytes (overlapping when shorter than 16), the first and last 4
-    /// below 8, and the first, middle and last byte below 4. For longer texts, a summary.
-    struct Words: Equatable {
-        var a: UInt64
-        var b: UInt64
-        init(_ a: UInt64, _ b: UInt64) { self.a = a; self.b = b }
-
-        @inline(__always)
-        init(_ bytes: UnsafeRawBufferPointer) {
-            let n = bytes.count
-            if n >= 8 {
-                a = bytes.loadUnaligned(as: UInt64.self)
-                b = bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-            } else if n >= 4 {
-                a = UInt64(bytes.loadUnaligned(as: UInt32.self))
-                b = UInt64(bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
-            } else {
-                a = UInt64(bytes[0]) << 16 | UInt64(bytes[n / 2]) << 8 | UInt64(bytes[n - 1])
-                b = 0
-            }
-        }
-    }
 
     private let entries: UnsafeMutablePointer<Entry>
     /// Per pair: which of its two slots was used last (0 or 1).
@@ -105,7 +106,7 @@ final class TextCache<Extra> {
         // Texts of up to 16 bytes (most principals) are hashed and compared as two words:
         // FastHash.bytes and a comparison in the arena cost about 60 instructions and a cache
         // miss a line more.
-        let words = Words(bytes)
+        let words = TextWords(bytes)
         let h = (n <= 16 ? FastHash.mix(words.a ^ FastHash.mix(words.b ^ seed ^ UInt64(n))) : FastHash.bytes(bytes)) | 1
         let pair = Int(truncatingIfNeeded: h) & pairMask
         for way in 0..<2 {
@@ -131,5 +132,68 @@ final class TextCache<Extra> {
     private static func hash(_ text: String?) -> UInt32 {
         guard let text else { return 0 }
         return UInt32(truncatingIfNeeded: text.storeHash)
+    }
+}
+
+/// Recently seen address texts and the addresses they parse to: integrations call from a few
+/// addresses, so most lines repeat a recent one. A hit is a hash of the text's two words and
+/// one comparison (no `String`, no arena: an address text of at most 16 bytes is all in its
+/// `TextWords`); longer texts (IPv6, lists) are parsed each time.
+///
+/// Two-way set-associative like `TextCache`, in memory allocated once; a text that is not an
+/// address is remembered as none.
+final class AddressCache {
+    private struct Entry {
+        var words = TextWords(0, 0)
+        /// The text's length, 0 for an empty slot.
+        var length = 0
+        var address: IPAddress?
+    }
+
+    private let entries: UnsafeMutablePointer<Entry>
+    /// Per pair: which of its two slots was used last (0 or 1).
+    private let recent: UnsafeMutablePointer<UInt8>
+    private let size: Int
+    private let pairMask: Int
+    private let seed = FastHash.seed
+
+    init(capacity: Int = 2048) {
+        var size = 2
+        while size < capacity { size *= 2 }
+        self.size = size
+        entries = .allocate(capacity: size)
+        entries.initialize(repeating: Entry(), count: size)
+        recent = .allocate(capacity: size / 2)
+        recent.initialize(repeating: 0, count: size / 2)
+        pairMask = size / 2 - 1
+    }
+
+    deinit {
+        entries.deinitialize(count: size)
+        entries.deallocate()
+        recent.deallocate()
+    }
+
+    /// The address `bytes` parse to (by `parse`, or as they did when last seen).
+    @inline(__always)
+    func address(for bytes: UnsafeRawBufferPointer, parse: (UnsafeRawBufferPointer) -> IPAddress?) -> IPAddress? {
+        let n = bytes.count
+        guard n > 0 && n <= 16 else { return parse(bytes) }
+        let words = TextWords(bytes)
+        let pair = Int(truncatingIfNeeded: FastHash.mix(words.a ^ FastHash.mix(words.b ^ seed ^ UInt64(n)))) & pairMask
+        let e = entries + pair * 2
+        if e.pointee.length == n && e.pointee.words == words {
+            recent[pair] = 0
+            return e.pointee.address
+        }
+        if e[1].length == n && e[1].words == words {
+            recent[pair] = 1
+            return e[1].address
+        }
+        let made = parse(bytes)
+        let way = 1 - Int(recent[pair])
+        e[way] = Entry(words: words, length: n, address: made)
+        recent[pair] = UInt8(way)
+        return made
     }
 }
