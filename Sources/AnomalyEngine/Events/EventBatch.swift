@@ -84,7 +84,7 @@ public final class EventBatch: @unchecked Sendable {
     }
 
     public func removeAll() {
-        base.deinitialize(count: filled)
+        for i in 0..<filled { TransactionEvent.destroy(base + i) }
         filled = 0
     }
 }
