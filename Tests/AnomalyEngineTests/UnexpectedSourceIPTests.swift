@@ -55,6 +55,32 @@ import Testing
         #expect(resolved.observed == 5)
     }
 
+    /// The usual networks in a message are the most recently used first, with and without a
+    /// restart just after the principal went back to an older network (whose new time the
+    /// detector holds aside until another network is looked up, and a snapshot must carry).
+    @Test func usualNetworksAreListedMostRecentlyUsedFirstAcrossARestart() throws {
+        var learning = Streams()
+        for (i, ip) in ["10.1.0.5", "10.2.0.5", "10.3.0.5", "10.1.0.6"].enumerated() {
+            learning.add(S.t0 + Int64(i + 1) * S.hour, ip: ip, principal: "svc_hr")
+        }
+        let later = TransactionEvent(time: S.t0 + 3 * S.day, sourceIP: IPAddress("203.0.113.9"), principal: "svc_hr", outcome: .success)
+        let usual = "usual: 10.1.0.0/24, 10.3.0.0/24, 10.2.0.0/24"
+
+        let whole = Engine()
+        var alerts = learning.run(engine: whole)
+        whole.process(later, into: &alerts)
+        #expect(alerts.firing.count == 1 && alerts.firing.first?.message.contains(usual) == true, "\(alerts.summary)")
+
+        let first = Engine()
+        _ = learning.run(engine: first)
+        let second = Engine()
+        try second.restore(first.snapshot())
+        var restarted: [Alert] = []
+        second.process(later, into: &restarted)
+        #expect(restarted.firing.count == 1 && restarted.firing.first?.message.contains(usual) == true,
+                "\(restarted.first?.message ?? "no alert")")
+    }
+
     @Test func prefixLengthsAreConfigurable() {
         var s = Streams()
         s.add(S.t0, ip: "10.20.0.1", principal: "p")
