@@ -61,7 +61,7 @@ for i in 1 2; do
     measure scan-combined-8M sh -c "'$BIN' scan '$DATA/combined-8M.log.zst' > '$DATA/alerts.json'"
 done
 
-median() { grep "^$1 " "$RESULTS" | awk '{print $2}' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+median() { grep "^$1 " "$RESULTS" | awk '{print $2}' | sort -n | awk '{a[NR]=$1} END {printf "%.3f\n", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 peak() { grep "^$1 " "$RESULTS" | awk '{print $3}' | sort -n | tail -1 | awk '{printf "%.0f", $1 / 1024}'; }
 
 zc=$(median zstd-wc-combined); zj=$(median zstd-wc-json)
