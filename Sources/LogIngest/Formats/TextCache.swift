@@ -29,6 +29,34 @@ struct TextWords: Equatable {
     }
 }
 
+/// The memory of a two-way set-associative cache (`TextCache`, `AddressCache`): `size`
+/// entries in adjacent pairs, allocated once and never grown, and per pair which of its two
+/// entries was used last. A hash chooses a pair (`& pairMask`); a miss replaces the other one.
+struct TwoWaySets<Entry>: ~Copyable {
+    let entries: UnsafeMutablePointer<Entry>
+    /// Per pair: which of its two entries was used last (0 or 1).
+    let recent: UnsafeMutablePointer<UInt8>
+    let size: Int
+    let pairMask: Int
+
+    init(capacity: Int, empty: Entry) {
+        var size = 2
+        while size < capacity { size *= 2 }
+        self.size = size
+        entries = .allocate(capacity: size)
+        entries.initialize(repeating: empty, count: size)
+        recent = .allocate(capacity: size / 2)
+        recent.initialize(repeating: 0, count: size / 2)
+        pairMask = size / 2 - 1
+    }
+
+    deinit {
+        entries.deinitialize(count: size)
+        entries.deallocate()
+        recent.deallocate()
+    }
+}
+
 /// Recently seen field texts (principals, paths), so a value repeated across lines costs a hash
 /// and a byte comparison instead of a new `String` (a heap allocation past 15 bytes) and, for
 /// paths, a new classification.
@@ -57,35 +85,24 @@ final class TextCache<Extra> {
     }
 
 
-    private let entries: UnsafeMutablePointer<Entry>
-    /// Per pair: which of its two slots was used last (0 or 1).
-    private let recent: UnsafeMutablePointer<UInt8>
+    private let sets: TwoWaySets<Entry>
+    private var entries: UnsafeMutablePointer<Entry> { sets.entries }
+    private var recent: UnsafeMutablePointer<UInt8> { sets.recent }
+    private var pairMask: Int { sets.pairMask }
     /// The bytes of each slot's text, `maxBytes` per slot.
     private let arena: UnsafeMutableRawPointer
-    private let size: Int
-    private let pairMask: Int
     private let maxBytes: Int
     /// `FastHash.seed`, read once: each read of the other module's global went through its
     /// lazy-initialisation check (callgrind: 16 instructions a line).
     private let seed = FastHash.seed
 
     init(capacity: Int = 1024, maxBytes: Int = 256) {
-        var size = 2
-        while size < capacity { size *= 2 }
-        self.size = size
-        entries = .allocate(capacity: size)
-        entries.initialize(repeating: Entry(), count: size)
-        recent = .allocate(capacity: size / 2)
-        recent.initialize(repeating: 0, count: size / 2)
-        arena = .allocate(byteCount: size * maxBytes, alignment: 8)
-        pairMask = size / 2 - 1
+        sets = TwoWaySets(capacity: capacity, empty: Entry())
+        arena = .allocate(byteCount: sets.size * maxBytes, alignment: 8)
         self.maxBytes = maxBytes
     }
 
     deinit {
-        entries.deinitialize(count: size)
-        entries.deallocate()
-        recent.deallocate()
         arena.deallocate()
     }
 
@@ -150,28 +167,11 @@ final class AddressCache {
         var address: IPAddress?
     }
 
-    private let entries: UnsafeMutablePointer<Entry>
-    /// Per pair: which of its two slots was used last (0 or 1).
-    private let recent: UnsafeMutablePointer<UInt8>
-    private let size: Int
-    private let pairMask: Int
+    private let sets: TwoWaySets<Entry>
     private let seed = FastHash.seed
 
     init(capacity: Int = 2048) {
-        var size = 2
-        while size < capacity { size *= 2 }
-        self.size = size
-        entries = .allocate(capacity: size)
-        entries.initialize(repeating: Entry(), count: size)
-        recent = .allocate(capacity: size / 2)
-        recent.initialize(repeating: 0, count: size / 2)
-        pairMask = size / 2 - 1
-    }
-
-    deinit {
-        entries.deinitialize(count: size)
-        entries.deallocate()
-        recent.deallocate()
+        sets = TwoWaySets(capacity: capacity, empty: Entry())
     }
 
     /// The address `bytes` parse to (by `parse`, or as they did when last seen).
@@ -180,20 +180,20 @@ final class AddressCache {
         let n = bytes.count
         guard n > 0 && n <= 16 else { return parse(bytes) }
         let words = TextWords(bytes)
-        let pair = Int(truncatingIfNeeded: FastHash.mix(words.a ^ FastHash.mix(words.b ^ seed ^ UInt64(n)))) & pairMask
-        let e = entries + pair * 2
+        let pair = Int(truncatingIfNeeded: FastHash.mix(words.a ^ FastHash.mix(words.b ^ seed ^ UInt64(n)))) & sets.pairMask
+        let e = sets.entries + pair * 2
         if e.pointee.length == n && e.pointee.words == words {
-            recent[pair] = 0
+            sets.recent[pair] = 0
             return e.pointee.address
         }
         if e[1].length == n && e[1].words == words {
-            recent[pair] = 1
+            sets.recent[pair] = 1
             return e[1].address
         }
         let made = parse(bytes)
-        let way = 1 - Int(recent[pair])
+        let way = 1 - Int(sets.recent[pair])
         e[way] = Entry(words: words, length: n, address: made)
-        recent[pair] = UInt8(way)
+        sets.recent[pair] = UInt8(way)
         return made
     }
 }
