@@ -36,7 +36,7 @@ struct RateBaseline {
     }
 
     /// Inlined for the common case, an event in the minute of the one before (callgrind: the
-    /// call alone cost about 25 instructions of the 60 an event spent here).
+    /// call's prologue and epilogue were about 17 of the 56 instructions an event spent here).
     @inline(__always)
     mutating func add(minute: Int64, time: Int64, window: Int, decay: (mean: Double, peak: Double)) {
         if minute == hotMinute && usesHotMinute {

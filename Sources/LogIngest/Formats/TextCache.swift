@@ -84,7 +84,6 @@ final class TextCache<Extra> {
         var extra: Extra?
     }
 
-
     private let sets: TwoWaySets<Entry>
     private var entries: UnsafeMutablePointer<Entry> { sets.entries }
     private var recent: UnsafeMutablePointer<UInt8> { sets.recent }
