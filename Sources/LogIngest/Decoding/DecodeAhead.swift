@@ -225,5 +225,4 @@ public struct DecodingHelp: Sendable {
     /// Decodes the reader's next block if nobody else is decoding it and there is room;
     /// true when it did (so calling again may help more).
     public func help() -> Bool { ahead.help() }
-
 }

@@ -85,9 +85,6 @@ final class TextCache<Extra> {
     }
 
     private let sets: TwoWaySets<Entry>
-    private var entries: UnsafeMutablePointer<Entry> { sets.entries }
-    private var recent: UnsafeMutablePointer<UInt8> { sets.recent }
-    private var pairMask: Int { sets.pairMask }
     /// The bytes of each slot's text, `maxBytes` per slot.
     private let arena: UnsafeMutableRawPointer
     private let maxBytes: Int
@@ -124,23 +121,23 @@ final class TextCache<Extra> {
         // miss a line more.
         let words = TextWords(bytes)
         let h = (n <= 16 ? FastHash.mix(words.a ^ FastHash.mix(words.b ^ seed ^ UInt64(n))) : FastHash.bytes(bytes)) | 1
-        let pair = Int(truncatingIfNeeded: h) & pairMask
+        let pair = Int(truncatingIfNeeded: h) & sets.pairMask
         for way in 0..<2 {
             let slot = pair * 2 + way
-            let e = entries + slot
+            let e = sets.entries + slot
             if e.pointee.hash == h, e.pointee.length == UInt32(n), e.pointee.words == words,
                n <= 16 || ByteCursor.sameBytes(arena + slot * maxBytes, bytes.baseAddress!, count: n) {
-                recent[pair] = UInt8(way)
+                sets.recent[pair] = UInt8(way)
                 return (e.pointee.text, e.pointee.textHash, e.pointee.extra!)
             }
         }
         let made = make(bytes)
-        let way = 1 - Int(recent[pair])
+        let way = 1 - Int(sets.recent[pair])
         let slot = pair * 2 + way
         (arena + slot * maxBytes).copyMemory(from: bytes.baseAddress!, byteCount: n)
         let textHash = Self.hash(made.0)
-        entries[slot] = Entry(hash: h, length: UInt32(n), textHash: textHash, words: words, text: made.0, extra: made.1)
-        recent[pair] = UInt8(way)
+        sets.entries[slot] = Entry(hash: h, length: UInt32(n), textHash: textHash, words: words, text: made.0, extra: made.1)
+        sets.recent[pair] = UInt8(way)
         return (made.0, textHash, made.1)
     }
 
