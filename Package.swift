@@ -1,18 +1,27 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// The per-line path (parsers, engine) runs without the runtime's exclusivity checks in release
-// builds: perf showed swift_beginAccess and AccessSet::insert at 4-6% of a scan. Debug builds,
-// and so the tests, keep every check; the compile-time checks apply to both.
+// logwatch runs on Linux: LogIngest follows files with inotify and Glibc, and the tests and CI
+// run on Debian. No other platform is declared or built.
+
+// Exclusivity is checked at run time everywhere but in the per-line parsing and detection
+// code of release builds, where the checks are a measurable share of a scan; debug builds,
+// and so the tests, keep every check. State decoding, file following and delivery live in
+// modules that keep the checks in every build.
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "logwatch",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "logwatch", targets: ["logwatch"]),
+        // The event model, addresses, time, alerts and hashing that the libraries below share.
+        .library(name: "LogwatchCore", targets: ["LogwatchCore"]),
+        // Reading logs into events: decoding, framing, formats, following files, the merged
+        // pipeline. For tools that want logwatch's parsers without its detectors.
         .library(name: "LogIngest", targets: ["LogIngest"]),
+        // The detectors as a synchronous state machine over events, for embedding and tests.
         .library(name: "AnomalyEngine", targets: ["AnomalyEngine"]),
+        // The YAML configuration file, for tools that generate or check configurations.
         .library(name: "LogwatchConfig", targets: ["LogwatchConfig"]),
     ],
     dependencies: [
@@ -26,30 +35,25 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CZstd",
-            pkgConfig: "libzstd",
-            providers: [.apt(["libzstd-dev"])]
-        ),
-        .systemLibrary(
-            name: "CZlib",
-            pkgConfig: "zlib",
-            providers: [.apt(["zlib1g-dev"])]
-        ),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // What every part shares: the event model, addresses, event time, the alert and its
+        // phase, hashing, text escaping, number formatting, buffered output.
+        .target(name: "LogwatchCore", swiftSettings: hotPath),
+        // Decoding, framing, format detection and parsing, following files, and the pipeline
+        // that merges inputs into batches of events. The only module that touches C.
+        .target(name: "LogIngest", dependencies: ["LogwatchCore", "CZstd", "CZlib"], swiftSettings: hotPath),
         // The engine: a synchronous state machine over events. No C, no I/O, no clocks.
-        // It owns the event model, which LogIngest produces.
-        .target(name: "AnomalyEngine", swiftSettings: hotPath),
-        // Decoding, framing, format detection and parsing. The only module that touches C.
-        .target(name: "LogIngest", dependencies: ["CZstd", "CZlib", "AnomalyEngine"], swiftSettings: hotPath),
-        // The YAML configuration file, read into the engine's configuration.
-        .target(name: "LogwatchConfig", dependencies: ["AnomalyEngine", .product(name: "Yams", package: "Yams")]),
-        // What outlives a process: file checkpoints, the engine's learned state, alert history.
-        // One SQLite database, through GRDB over the system's libsqlite3.
-        .target(name: "LogwatchState", dependencies: ["AnomalyEngine", "LogIngest", .product(name: "GRDB", package: "GRDB.swift")]),
-        // Sending alerts to webhooks, Slack and Alertmanager from the outbox: AsyncHTTPClient for
-        // HTTP and TLS, swift-crypto for the HMAC signatures.
-        .target(name: "AlertDelivery", dependencies: [
-            "LogwatchState",
+        .target(name: "AnomalyEngine", dependencies: ["LogwatchCore"], swiftSettings: hotPath),
+        // The YAML configuration file, read into the engine's and the sinks' settings.
+        .target(name: "LogwatchConfig", dependencies: ["LogwatchCore", "AnomalyEngine", .product(name: "Yams", package: "Yams")]),
+        // What outlives a process: the state directory, file checkpoints, the engine's learned
+        // state, alert history and the outbox. One SQLite database through GRDB.
+        .target(name: "LogwatchState", dependencies: ["LogwatchCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Where alerts go: routing, local sinks, and the remote sinks (webhook, Slack,
+        // Alertmanager) delivered from the outbox with AsyncHTTPClient, signed with swift-crypto.
+        .target(name: "Alerting", dependencies: [
+            "LogwatchCore", "LogwatchConfig", "LogwatchState",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -57,21 +61,27 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The HTML report: traffic in time buckets, heaviest keys, percentiles (HdrHistogram),
-        // drawn as inline SVG. Also the escaping of log text for terminals and HTML.
-        .target(name: "TrafficReport", dependencies: ["AnomalyEngine", .product(name: "Histogram", package: "hdrhistogram-swift")]),
-        .executableTarget(
-            name: "logwatch",
-            dependencies: [
-                "LogIngest", "AnomalyEngine", "LogwatchConfig", "LogwatchState", "AlertDelivery", "TrafficReport",
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
+        // drawn as inline SVG.
+        .target(name: "TrafficReport", dependencies: ["LogwatchCore", .product(name: "Histogram", package: "hdrhistogram-swift")]),
+        // One run of scan, report or tail: configuration, limits, window, state, engine,
+        // sinks, the summary, and which failure ends with which exit status.
+        .target(name: "LogwatchRuntime", dependencies: [
+            "LogwatchCore", "LogIngest", "AnomalyEngine", "LogwatchConfig", "LogwatchState", "Alerting", "TrafficReport",
+        ]),
+        // The command line: one file per subcommand, over the runtime.
+        .executableTarget(name: "logwatch", dependencies: [
+            "LogwatchCore", "LogIngest", "AnomalyEngine", "LogwatchConfig", "LogwatchState", "Alerting", "LogwatchRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "LogIngestTests", dependencies: ["LogIngest", "AnomalyEngine", "CZstd", "CZlib", "TestSupport"]),
-        .testTarget(name: "AnomalyEngineTests", dependencies: ["AnomalyEngine", "TestSupport"]),
-        .testTarget(name: "AlertDeliveryTests", dependencies: ["AlertDelivery"]),
-        .testTarget(name: "TrafficReportTests", dependencies: ["TrafficReport", "AnomalyEngine", "TestSupport"]),
+        .testTarget(name: "LogwatchCoreTests", dependencies: ["LogwatchCore", "TestSupport"]),
+        .testTarget(name: "LogIngestTests", dependencies: ["LogIngest", "LogwatchCore", "CZstd", "CZlib", "TestSupport"]),
+        .testTarget(name: "AnomalyEngineTests", dependencies: ["AnomalyEngine", "LogwatchCore", "TestSupport"]),
+        .testTarget(name: "LogwatchConfigTests", dependencies: ["LogwatchConfig", "TestSupport"]),
+        .testTarget(name: "LogwatchStateTests", dependencies: ["LogwatchState", "TestSupport"]),
+        .testTarget(name: "AlertingTests", dependencies: ["Alerting", "LogwatchCore", "LogwatchConfig", "LogwatchState", "TestSupport"]),
+        .testTarget(name: "TrafficReportTests", dependencies: ["TrafficReport", "AnomalyEngine", "LogwatchCore", "TestSupport"]),
+        .testTarget(name: "LogwatchRuntimeTests", dependencies: ["LogwatchRuntime", "LogIngest", "LogwatchCore", "LogwatchState", "TestSupport"]),
         .testTarget(name: "logwatchTests", dependencies: ["logwatch", "TestSupport"], exclude: ["receiver.py", "pngcolors.py"]),
     ],
     swiftLanguageModes: [.v6]

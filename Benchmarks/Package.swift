@@ -16,7 +16,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "package-benchmark"),
                 .product(name: "LogIngest", package: "logwatch"),
-                .product(name: "AnomalyEngine", package: "logwatch"),
+                .product(name: "AnomalyEngine", package: "logwatch"), .product(name: "LogwatchCore", package: "logwatch"),
             ],
             path: "Benchmarks/Pipeline",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]

@@ -11,7 +11,7 @@ let package = Package(
         .executableTarget(
             name: "LogwatchFuzz",
             dependencies: [
-                .product(name: "LogIngest", package: "logwatch"), .product(name: "AnomalyEngine", package: "logwatch"),
+                .product(name: "LogIngest", package: "logwatch"), .product(name: "AnomalyEngine", package: "logwatch"), .product(name: "LogwatchCore", package: "logwatch"),
                 .product(name: "LogwatchConfig", package: "logwatch"),
             ]
         ),

@@ -1,3 +1,5 @@
+import LogwatchCore
+
 /// Counts kept by the engine, for the summary.
 public struct EngineStats: Sendable, Equatable {
     public var events: Int64 = 0

@@ -1,4 +1,5 @@
 import AnomalyEngine
+import LogwatchCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -146,10 +147,8 @@ public struct ConfigFile: Sendable {
             if (sink.clientCertificate == nil) != (sink.clientKey == nil) {
                 throw error(item, "\(path): client_certificate and client_key go together")
             }
-            if let url = sink.url, !url.text.hasPrefix("env:") && !url.text.hasPrefix("file:") {
-                guard let u = URL(string: url.text), let scheme = u.scheme, ["http", "https"].contains(scheme), u.host != nil else {
-                    throw error(item, "\(path).url: not an http or https URL")
-                }
+            if let url = sink.url, !SinkURL.isReference(url.text), SinkURL.parse(url.text) == nil {
+                throw error(item, "\(path).url: not an http or https URL")
             }
             guard !result.contains(where: { $0.name == sink.name }) else { throw error(item, "\(path).name: '\(sink.name)' is used twice") }
             result.append(sink)
@@ -334,7 +333,7 @@ public struct ConfigFile: Sendable {
         guard case .scalar = node, let text = node.string, let v = Double(text), v.isFinite else {
             throw error(node, "\(path): expected a number, got '\(node.string ?? "a collection")'")
         }
-        guard v >= min else { throw error(node, "\(path): must be at least \(format(min))") }
+        guard v >= min else { throw error(node, "\(path): must be at least \(NumberFormat.decimal(min))") }
         return v
     }
 
@@ -363,7 +362,6 @@ public struct ConfigFile: Sendable {
         return nil
     }
 
-    private func format(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
 
     private static func line(of error: YamlError) -> Int? {
         switch error {

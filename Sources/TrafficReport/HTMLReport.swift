@@ -1,4 +1,4 @@
-import AnomalyEngine
+import LogwatchCore
 import Foundation
 import Histogram
 
@@ -47,7 +47,7 @@ public enum HTMLReport {
         var page = Page()
         page.head(title: title(c))
         page.raw("<header><h1>Integration traffic and incidents</h1>")
-        page.raw("<p class=\"sub\">\(c.events > 0 ? "\(ReportFormat.second(c.firstEvent)) to \(ReportFormat.second(c.lastEvent)) UTC · " : "")\(ReportFormat.count(c.events)) events from \(facts.inputs.count) input\(facts.inputs.count == 1 ? "" : "s") · made by logwatch \(TextSafety.html(facts.version)) on \(ReportFormat.minute(facts.generatedAt)) UTC</p></header>")
+        page.raw("<p class=\"sub\">\(c.events > 0 ? "\(ReportFormat.second(c.firstEvent)) to \(ReportFormat.second(c.lastEvent)) UTC · " : "")\(NumberFormat.grouped(c.events)) events from \(facts.inputs.count) input\(facts.inputs.count == 1 ? "" : "s") · made by logwatch \(TextSafety.html(facts.version)) on \(ReportFormat.minute(facts.generatedAt)) UTC</p></header>")
         summaryCards(c, &page)
         charts(c, &page)
         incidentTable(c, facts, &page)
@@ -70,10 +70,10 @@ public enum HTMLReport {
         let failures = c.protocols.reduce(0) { $0 + $1.authFailures }
         let errors = c.protocols.reduce(0) { $0 + $1.errors }
         var cards: [(String, String, String)] = [
-            ("Requests", ReportFormat.count(c.events), c.events > 0 ? "over \(ReportFormat.span(c.lastEvent - c.firstEvent + 1))" : ""),
-            ("Auth failures", ReportFormat.count(failures), ReportFormat.percent(failures, of: c.events) + " of requests"),
-            ("Other errors", ReportFormat.count(errors), ReportFormat.percent(errors, of: c.events) + " of requests"),
-            ("Incidents", ReportFormat.count(Int64(c.incidents.count + c.incidentsNotListed)), c.alertsByKind.isEmpty ? "none" : "\(c.incidents.filter { $0.opened.severity == .critical || $0.resolved?.severity == .critical }.count) critical"),
+            ("Requests", NumberFormat.grouped(c.events), c.events > 0 ? "over \(ReportFormat.span(c.lastEvent - c.firstEvent + 1))" : ""),
+            ("Auth failures", NumberFormat.grouped(failures), ReportFormat.percent(failures, of: c.events) + " of requests"),
+            ("Other errors", NumberFormat.grouped(errors), ReportFormat.percent(errors, of: c.events) + " of requests"),
+            ("Incidents", NumberFormat.grouped(Int64(c.incidents.count + c.incidentsNotListed)), c.alertsByKind.isEmpty ? "none" : "\(c.incidents.filter { $0.opened.severity == .critical || $0.resolved?.severity == .critical }.count) critical"),
         ]
         if let d = c.overallDurations {
             cards.append(("Response time p95", ReportFormat.duration(TrafficCollector.milliseconds(d, percentile: 95)), "p50 \(ReportFormat.duration(TrafficCollector.milliseconds(d, percentile: 50))), p99 \(ReportFormat.duration(TrafficCollector.milliseconds(d, percentile: 99)))"))
@@ -137,7 +137,7 @@ public enum HTMLReport {
             page.raw("<p class=\"empty\">The logs carry no response times, so there is no response-time chart.</p>")
         }
         if c.unplotted > 0 {
-            page.raw("<p class=\"warn\">\(ReportFormat.count(c.unplotted)) events lie too far in time from the others to chart; they are counted everywhere else.</p>")
+            page.raw("<p class=\"warn\">\(NumberFormat.grouped(c.unplotted)) events lie too far in time from the others to chart; they are counted everywhere else.</p>")
         }
         page.raw("</section>")
     }
@@ -190,7 +190,7 @@ public enum HTMLReport {
     }
 
     private static func approximate<K, P>(_ e: TopKeys<K, P>.Entry) -> String {
-        e.error > 0 ? "<span title=\"counted since first held; up to \(ReportFormat.count(e.error)) earlier events may be missing\">≥ \(ReportFormat.count(e.count))</span>" : ReportFormat.count(e.count)
+        e.error > 0 ? "<span title=\"counted since first held; up to \(NumberFormat.grouped(e.error)) earlier events may be missing\">≥ \(NumberFormat.grouped(e.count))</span>" : NumberFormat.grouped(e.count)
     }
 
     private static func principalTable(_ c: TrafficCollector, _ page: inout Page) {
@@ -203,10 +203,10 @@ public enum HTMLReport {
         page.raw("<table><thead><tr><th>Principal</th><th class=\"n\">Requests</th><th class=\"n\">Auth failures</th><th class=\"n\">Failure rate</th><th class=\"n\">Other errors</th><th class=\"n\">Source networks</th></tr></thead><tbody>")
         for (key, e) in rows {
             let t = e.payload
-            page.raw("<tr><td class=\"key\">\(TextSafety.html(key))</td><td class=\"n\">\(approximate(e))</td><td class=\"n\">\(ReportFormat.count(t.failures))</td><td class=\"n\">\(ReportFormat.percent(t.failures, of: e.count))</td><td class=\"n\">\(ReportFormat.count(t.errors))</td><td class=\"n\">\(t.networks.text)</td></tr>")
+            page.raw("<tr><td class=\"key\">\(TextSafety.html(key))</td><td class=\"n\">\(approximate(e))</td><td class=\"n\">\(NumberFormat.grouped(t.failures))</td><td class=\"n\">\(ReportFormat.percent(t.failures, of: e.count))</td><td class=\"n\">\(NumberFormat.grouped(t.errors))</td><td class=\"n\">\(t.networks.text)</td></tr>")
         }
         page.raw("</tbody></table>")
-        page.raw("<p class=\"hint\">Source networks: distinct IPv4 /24 and IPv6 /64 networks the principal came from (counted up to 100).\(c.withoutPrincipal > 0 ? " \(ReportFormat.count(c.withoutPrincipal)) events name no principal." : "")\(c.principals.dropped > 0 ? " More than \(ReportFormat.count(Int64(2 * c.principals.capacity))) distinct principals: the lightest were counted approximately (≥ marks a lower bound)." : "")</p></section>")
+        page.raw("<p class=\"hint\">Source networks: distinct IPv4 /24 and IPv6 /64 networks the principal came from (counted up to 100).\(c.withoutPrincipal > 0 ? " \(NumberFormat.grouped(c.withoutPrincipal)) events name no principal." : "")\(c.principals.dropped > 0 ? " More than \(NumberFormat.grouped(Int64(2 * c.principals.capacity))) distinct principals: the lightest were counted approximately (≥ marks a lower bound)." : "")</p></section>")
     }
 
     private static func addressTable(_ c: TrafficCollector, _ page: inout Page) {
@@ -222,7 +222,7 @@ public enum HTMLReport {
         }
         page.raw("</tbody></table>")
         if c.failingAddresses.dropped > 0 {
-            page.raw("<p class=\"hint\">More than \(ReportFormat.count(Int64(2 * c.failingAddresses.capacity))) distinct addresses failed: the lightest were counted approximately (≥ marks a lower bound).</p>")
+            page.raw("<p class=\"hint\">More than \(NumberFormat.grouped(Int64(2 * c.failingAddresses.capacity))) distinct addresses failed: the lightest were counted approximately (≥ marks a lower bound).</p>")
         }
         page.raw("</section>")
     }
@@ -233,37 +233,37 @@ public enum HTMLReport {
             let t = c.protocols[Int(p.rawValue)]
             guard t.requests > 0 else { continue }
             let q = { (x: Double) in t.durations.map { ReportFormat.duration(TrafficCollector.milliseconds($0, percentile: x)) } ?? "–" }
-            page.raw("<tr><td>\(p.name)</td><td class=\"n\">\(ReportFormat.count(t.requests))</td><td class=\"n\">\(ReportFormat.count(t.authFailures))</td><td class=\"n\">\(ReportFormat.count(t.errors))</td><td class=\"n\">\(q(50))</td><td class=\"n\">\(q(95))</td><td class=\"n\">\(q(99))</td></tr>")
+            page.raw("<tr><td>\(p.name)</td><td class=\"n\">\(NumberFormat.grouped(t.requests))</td><td class=\"n\">\(NumberFormat.grouped(t.authFailures))</td><td class=\"n\">\(NumberFormat.grouped(t.errors))</td><td class=\"n\">\(q(50))</td><td class=\"n\">\(q(95))</td><td class=\"n\">\(q(99))</td></tr>")
         }
         page.raw("</tbody></table>")
         if !c.failureReasons.isEmpty {
             page.raw("<h2>Failure reasons</h2><table><thead><tr><th>Reason</th><th class=\"n\">Failures</th></tr></thead><tbody>")
             for (reason, n) in c.failureReasons.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key.name < $1.key.name }) {
-                page.raw("<tr><td>\(TextSafety.html(reason.name))</td><td class=\"n\">\(ReportFormat.count(n))</td></tr>")
+                page.raw("<tr><td>\(TextSafety.html(reason.name))</td><td class=\"n\">\(NumberFormat.grouped(n))</td></tr>")
             }
             page.raw("</tbody></table>")
         }
         page.raw("</div><div><h2>By status</h2><table><thead><tr><th>Status</th><th class=\"n\">Requests</th><th class=\"n\">Share</th></tr></thead><tbody>")
         let statuses = c.statuses.sorted { $0.key < $1.key }
         for (status, n) in statuses.prefix(40) {
-            page.raw("<tr><td>\(status)</td><td class=\"n\">\(ReportFormat.count(n))</td><td class=\"n\">\(ReportFormat.percent(n, of: c.events))</td></tr>")
+            page.raw("<tr><td>\(status)</td><td class=\"n\">\(NumberFormat.grouped(n))</td><td class=\"n\">\(ReportFormat.percent(n, of: c.events))</td></tr>")
         }
         let rest = statuses.dropFirst(40).reduce(0) { $0 + $1.value } + c.otherStatuses
-        if rest > 0 { page.raw("<tr><td>other values</td><td class=\"n\">\(ReportFormat.count(rest))</td><td class=\"n\">\(ReportFormat.percent(rest, of: c.events))</td></tr>") }
-        if c.noStatus > 0 { page.raw("<tr><td>none in the log</td><td class=\"n\">\(ReportFormat.count(c.noStatus))</td><td class=\"n\">\(ReportFormat.percent(c.noStatus, of: c.events))</td></tr>") }
+        if rest > 0 { page.raw("<tr><td>other values</td><td class=\"n\">\(NumberFormat.grouped(rest))</td><td class=\"n\">\(ReportFormat.percent(rest, of: c.events))</td></tr>") }
+        if c.noStatus > 0 { page.raw("<tr><td>none in the log</td><td class=\"n\">\(NumberFormat.grouped(c.noStatus))</td><td class=\"n\">\(ReportFormat.percent(c.noStatus, of: c.events))</td></tr>") }
         page.raw("</tbody></table></div></section>")
     }
 
     private static func runFacts(_ c: TrafficCollector, _ facts: ReportFacts, _ page: inout Page) {
         page.raw("<section><h2>This run</h2><table><thead><tr><th>Input</th><th>Format</th><th class=\"n\">Lines</th><th class=\"n\">Events</th><th class=\"n\">Malformed</th><th class=\"n\">Oversized</th><th class=\"n\">Read</th><th class=\"n\">Decoded</th></tr></thead><tbody>")
         for i in facts.inputs {
-            page.raw("<tr><td class=\"key\">\(TextSafety.html(i.name))</td><td>\(TextSafety.html(i.format ?? "–"))</td><td class=\"n\">\(ReportFormat.count(i.lines))</td><td class=\"n\">\(ReportFormat.count(i.events))</td><td class=\"n\">\(ReportFormat.count(i.malformed))</td><td class=\"n\">\(ReportFormat.count(i.oversized))</td><td class=\"n\">\(ReportFormat.bytes(i.bytesRead))</td><td class=\"n\">\(ReportFormat.bytes(i.decodedBytes))</td></tr>")
+            page.raw("<tr><td class=\"key\">\(TextSafety.html(i.name))</td><td>\(TextSafety.html(i.format ?? "–"))</td><td class=\"n\">\(NumberFormat.grouped(i.lines))</td><td class=\"n\">\(NumberFormat.grouped(i.events))</td><td class=\"n\">\(NumberFormat.grouped(i.malformed))</td><td class=\"n\">\(NumberFormat.grouped(i.oversized))</td><td class=\"n\">\(ReportFormat.bytes(i.bytesRead))</td><td class=\"n\">\(ReportFormat.bytes(i.decodedBytes))</td></tr>")
         }
         page.raw("</tbody></table><ul class=\"facts\">")
         if facts.unreadableInputs > 0 { page.raw("<li class=\"warn\">\(facts.unreadableInputs) input\(facts.unreadableInputs == 1 ? " was" : "s were") unreadable or damaged; what could be read is in this report.</li>") }
         page.raw("<li>Time range of the events: \(c.events > 0 ? "\(ReportFormat.second(c.firstEvent)) to \(ReportFormat.second(c.lastEvent)) UTC" : "none").</li>")
-        page.raw("<li>Events judged late (more than the allowed lateness behind the newest): \(ReportFormat.count(facts.late)); ahead of the clock and not judged: \(ReportFormat.count(facts.future)); key evictions: \(ReportFormat.count(facts.evictions)).</li>")
-        page.raw("<li>Events without a principal: \(ReportFormat.count(c.withoutPrincipal)); without a source address: \(ReportFormat.count(c.withoutAddress)).</li>")
+        page.raw("<li>Events judged late (more than the allowed lateness behind the newest): \(NumberFormat.grouped(facts.late)); ahead of the clock and not judged: \(NumberFormat.grouped(facts.future)); key evictions: \(NumberFormat.grouped(facts.evictions)).</li>")
+        page.raw("<li>Events without a principal: \(NumberFormat.grouped(c.withoutPrincipal)); without a source address: \(NumberFormat.grouped(c.withoutAddress)).</li>")
         if !facts.malformedSamples.isEmpty {
             page.raw("<li>First malformed lines:<ul>")
             for m in facts.malformedSamples { page.raw("<li class=\"key\">\(TextSafety.html(m))</li>") }

@@ -1,19 +1,8 @@
-import AnomalyEngine
+import LogwatchCore
 import Foundation
 
 /// Numbers, times and durations as the report prints them.
 public enum ReportFormat {
-    /// 12,345
-    public static func count(_ n: Int64) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return n < 0 ? "-" + out : out
-    }
-
     /// 950, 12.3k, 4.5M: for axes.
     static func short(_ v: Double) -> String {
         let a = abs(v)

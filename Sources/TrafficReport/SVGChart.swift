@@ -1,3 +1,4 @@
+import LogwatchCore
 import Foundation
 
 /// One series of a chart: a value per bucket (nil where there is nothing to draw).

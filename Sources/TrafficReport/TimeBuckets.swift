@@ -1,4 +1,4 @@
-import AnomalyEngine
+import LogwatchCore
 import Histogram
 
 /// What one time bucket of traffic holds.

@@ -1,3 +1,4 @@
+import LogwatchCore
 /// The heaviest keys of a stream in bounded memory (lossy counting).
 ///
 /// Up to `2 × capacity` keys are counted exactly. When that many are held, the lightest half

@@ -1,4 +1,4 @@
-import AnomalyEngine
+import LogwatchCore
 import Histogram
 
 /// What a principal did, for the report's table of principals.

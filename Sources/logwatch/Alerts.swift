@@ -1,9 +1,9 @@
-import TrafficReport
-import AnomalyEngine
+import Alerting
 import ArgumentParser
 import Foundation
 import LogIngest
 import LogwatchConfig
+import LogwatchCore
 import LogwatchState
 
 /// `logwatch alerts`: the alert history kept in the state directory.
@@ -19,7 +19,7 @@ struct Alerts: ParsableCommand {
     @Option(help: ArgumentHelp("Only alerts decided within this long before now: 90s, 30m, 24h, 7d; or a time like 2025-11-28T09:00:00Z.", valueName: "duration"))
     var since: String?
 
-    @Option(help: ArgumentHelp("Only this detector: failed_auth_spike, unexpected_source_ip or volume_surge.", valueName: "detector"))
+    @Option(help: ArgumentHelp("Only this detector: \(DetectorKind.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "detector"))
     var detector: String?
 
     @Option(help: "Show at most this many (the newest).")
@@ -35,8 +35,9 @@ struct Alerts: ParsableCommand {
         if let since, Self.parseSince(since, now: 0) == nil {
             throw ValidationError("--since '\(since)': not a duration like 30m, 24h or 7d, nor a time like 2025-11-28T09:00:00Z")
         }
-        if let detector, !["failed_auth_spike", "unexpected_source_ip", "volume_surge"].contains(detector) {
-            throw ValidationError("--detector '\(detector)': one of failed_auth_spike, unexpected_source_ip, volume_surge")
+        let detectors = DetectorKind.allCases.map(\.rawValue)
+        if let detector, !detectors.contains(detector) {
+            throw ValidationError("--detector '\(detector)': one of \(detectors.joined(separator: ", "))")
         }
         guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
         if state.resetState { throw ValidationError("--reset-state is for tail and scan, not alerts") }
@@ -49,7 +50,7 @@ struct Alerts: ParsableCommand {
     }
 
     func run() throws {
-        let directory = state.directory
+        let directory = state.stateDir ?? StateStore.defaultDirectory()
         guard FileManager.default.fileExists(atPath: directory + "/state.sqlite") else {
             printError("logwatch: no state in \(directory) (logwatch tail, or scan --state-dir, creates it)")
             throw ExitCode(2)
@@ -64,15 +65,14 @@ struct Alerts: ParsableCommand {
             printError("logwatch: \(error)")
             throw ExitCode(2)
         }
-        let out = OutputStream(fd: 1)
+        let out = BufferedOutput(fd: 1)
         for r in rows {
             switch output {
             case .json:
                 out.write(r.json + "\n")
             case .text:
                 let when = String(EventTime.rfc3339(r.decidedAt).prefix(19)).replacingOccurrences(of: "T", with: " ")
-                let status = r.status == "resolved" ? "RESOLVED" : r.status == "reminder" ? "ONGOING" : "FIRING"
-                out.write("\(when)  \(status.padding(toLength: 8, withPad: " ", startingAt: 0))  \(r.severity.padding(toLength: 8, withPad: " ", startingAt: 0))  \(r.detector.padding(toLength: 20, withPad: " ", startingAt: 0))  \(TextSafety.escape(r.message))\n")
+                out.write("\(when)  \(r.phase.label.padding(toLength: 8, withPad: " ", startingAt: 0))  \(r.severity.padding(toLength: 8, withPad: " ", startingAt: 0))  \(r.detector.padding(toLength: 20, withPad: " ", startingAt: 0))  \(TextSafety.escape(r.message))\n")
             }
         }
         out.flush()
@@ -88,7 +88,7 @@ struct Alerts: ParsableCommand {
             throw ExitCode(2)
         }
         func when(_ ms: Int64) -> String { String(EventTime.rfc3339(ms).prefix(19)).replacingOccurrences(of: "T", with: " ") }
-        let out = OutputStream(fd: 1)
+        let out = BufferedOutput(fd: 1)
         for p in pending {
             let next = p.attempts == 0 ? "not tried yet" : "\(p.attempts) attempt\(p.attempts == 1 ? "" : "s"), last: \(p.lastError ?? "?"), next at \(when(p.nextAttemptAt))"
             out.write("WAITING  \(p.sink)  \(p.key)  queued \(when(p.enqueuedAt))  \(TextSafety.escape(next))\n")

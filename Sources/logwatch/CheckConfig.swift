@@ -1,6 +1,6 @@
-import AnomalyEngine
 import ArgumentParser
 import LogwatchConfig
+import LogwatchCore
 
 /// `logwatch check-config`: validate a configuration file.
 struct CheckConfig: ParsableCommand {

@@ -1,6 +1,5 @@
-import TrafficReport
 import ArgumentParser
-import LogIngest
+import LogwatchRuntime
 
 /// `logwatch events`: print every parsed event as JSON, to check that logwatch reads a log right.
 struct Events: ParsableCommand {
@@ -27,35 +26,6 @@ struct Events: ParsableCommand {
 
     func run() throws {
         let options = try input.ingestOptions()
-        let out = OutputStream(fd: 1)
-        var summary = IngestSummary()
-        var failed = false
-        // Read once: the property wrapper's getter cost 4% of a run when called per event.
-        let countOnly = count
-        for (index, path) in files.enumerated() {
-            let reader: LogReader
-            do {
-                reader = try LogReader(path: path, inputIndex: Int32(index), options: options)
-            } catch {
-                printError("logwatch: \(TextSafety.escape(error.description))")
-                summary.unreadable += 1
-                failed = true
-                continue
-            }
-            do {
-                while let event = try reader.next() {
-                    if !countOnly { out.append { JSONWriter.event(event, file: path, to: &$0); $0.append(0x0A) } }
-                }
-            } catch {
-                out.flush()
-                printError("logwatch: \(TextSafety.escape(error.description)); \(reader.stats.events) events before it were kept")
-                summary.unreadable += 1
-                failed = true
-            }
-            summary.add(reader)
-        }
-        out.flush()
-        for line in summary.lines { printError(line) }
-        if failed { throw ExitCode(2) }
+        try exiting { () throws(RunExit) in try EventsRun.run(files: files, options: options, countOnly: count) }
     }
 }

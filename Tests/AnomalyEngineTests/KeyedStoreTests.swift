@@ -1,3 +1,4 @@
+import LogwatchCore
 import Testing
 @testable import AnomalyEngine
 import TestSupport

@@ -1,3 +1,4 @@
+import LogwatchCore
 import Foundation
 @_exported import TestSupport
 @testable import AnomalyEngine

@@ -1,3 +1,4 @@
+import LogwatchCore
 import Foundation
 import Testing
 @testable import AnomalyEngine

@@ -1,6 +1,6 @@
+import LogwatchCore
 import Testing
 @testable import LogIngest
-import AnomalyEngine
 
 @Suite struct CombinedFormatTests {
     func one(_ line: String, format: LogFormat = .auto) throws -> TransactionEvent {

@@ -1,8 +1,8 @@
+import LogwatchCore
 import Foundation
 import Testing
 import TestSupport
 @testable import LogIngest
-import AnomalyEngine
 
 @Suite struct DecodingTests {
     let text = Fixtures.combinedLines(500)

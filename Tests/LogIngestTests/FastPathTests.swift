@@ -1,7 +1,7 @@
+import LogwatchCore
 import Foundation
 import Testing
 @testable import LogIngest
-import AnomalyEngine
 import TestSupport
 
 /// The shortcuts of the per-line path give what the plain path gives.

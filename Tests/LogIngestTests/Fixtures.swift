@@ -1,9 +1,9 @@
+import LogwatchCore
 import CZlib
 import CZstd
 import Foundation
 import TestSupport
 @testable import LogIngest
-import AnomalyEngine
 
 /// Builds compressed fixtures in memory and reads them back through the real reader.
 enum Fixtures {

@@ -1,7 +1,7 @@
+import LogwatchCore
 import Foundation
 import Testing
 @testable import LogIngest
-import AnomalyEngine
 
 /// Reading a live file as it grows, and resuming where an earlier run stopped.
 @Suite struct FollowingTests {

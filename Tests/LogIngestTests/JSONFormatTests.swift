@@ -1,6 +1,6 @@
+import LogwatchCore
 import Testing
 @testable import LogIngest
-import AnomalyEngine
 
 @Suite struct JSONFormatTests {
     func one(_ line: String, options: IngestOptions = IngestOptions()) throws -> TransactionEvent {

@@ -1,3 +1,4 @@
+import LogwatchCore
 import AnomalyEngine
 import Foundation
 import Testing

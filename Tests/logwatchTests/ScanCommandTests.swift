@@ -158,37 +158,3 @@ import Testing
         #expect(!json.stdout.contains("\u{1B}"))
     }
 }
-
-@Suite struct CheckConfigTests {
-    func check(_ yaml: String) throws -> CLI.Result {
-        let file = CLI.temporaryDirectory().appendingPathComponent("logwatch.yml")
-        try yaml.write(to: file, atomically: true, encoding: .utf8)
-        return try CLI.run(["check-config", file.path])
-    }
-
-    @Test func theSampleConfigIsValid() throws {
-        let r = try CLI.run(["check-config", ScanCommandTests.repo.appendingPathComponent("samples/logwatch.yml").path])
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("1 principal with allowlists"))
-    }
-
-    @Test(arguments: [
-        ("max_keys: lots\n", ":1: max_keys: expected a whole number, got 'lots'"),
-        ("realert: soon\n", ":1: realert: expected a duration"),
-        ("principals:\n  svc:\n    allow: [10.0.0.0/8, 10.0.0.0/33]\n", ":3: principals.svc.allow[1]: '10.0.0.0/33' is not an IPv4 or IPv6 network"),
-        ("detectors:\n  volume_surge:\n    principal:\n      ratio: high\n", ":4: detectors.volume_surge.principal.ratio: expected a number"),
-        ("colour: blue\n", ":1: unknown key 'colour'"),
-        ("detectors:\n  failed_auth_spike: {enabled: maybe}\n", ":2: detectors.failed_auth_spike.enabled: expected true or false"),
-        ("a: [unclosed\n", "not valid YAML"),
-    ])
-    func errorsNameTheLineAndTheKey(yaml: String, message: String) throws {
-        let r = try check(yaml)
-        #expect(r.status == 2)
-        #expect(r.stderr.contains(message), "\(r.stderr)")
-    }
-
-    @Test func anEmptyFileMeansAllDefaults() throws {
-        let r = try check("")
-        #expect(r.status == 0)
-    }
-}

@@ -1,4 +1,5 @@
 import AnomalyEngine
+import LogwatchCore
 import Benchmark
 import Foundation
 import LogIngest

@@ -1,4 +1,5 @@
 import AnomalyEngine
+import LogwatchCore
 import LogIngest
 import LogwatchConfig
 

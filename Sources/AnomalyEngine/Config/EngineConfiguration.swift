@@ -1,3 +1,5 @@
+import LogwatchCore
+
 /// Fixed thresholds over a short and a long sliding window (failed logins per address or principal).
 public struct BurstThresholds: Sendable, Equatable {
     /// A burst: this many failures within `shortWindowMinutes`.

@@ -1,3 +1,5 @@
+import LogwatchCore
+
 /// Keys with events in a minute that has not closed yet, so each is judged once when it closes.
 ///
 /// A short list of minutes (those within the allowed lateness), each with the slots marked in
@@ -138,56 +140,8 @@ func minuteOf(_ time: Int64) -> Int64 {
     time >= 0 ? time / 60_000 : -((-time + 59_999) / 60_000)
 }
 
-/// A fast 64-bit hash of bytes: eight at a time, each folded in by a 128-bit multiply
-/// (wyhash's mixing step), starting from a seed drawn at random for each process.
-///
-/// Principals and addresses come from logs, so from whoever sends requests: with a fixed
-/// seed, names chosen to collide would turn every lookup of an open-addressing table into a
-/// walk through all of them (hash flooding). The random seed makes collisions unpredictable
-/// from outside, as the standard library's per-process SipHash seed does. Nothing depends on
-/// the hash values themselves (tables keep slot numbers; snapshots store keys, not hashes).
-public enum FastHash {
-    /// This process's seed.
-    public static let seed = UInt64.random(in: 1...UInt64.max)
-
-    @inline(__always)
-    public static func mix(_ x: UInt64) -> UInt64 {
-        let m = x.multipliedFullWidth(by: 0xA076_1D64_78BD_642F)
-        return m.high ^ m.low
-    }
-
-    public static func bytes(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        let n = bytes.count
-        var h: UInt64 = seed ^ UInt64(n)
-        var i = 0
-        while i + 8 <= n {
-            h = mix(h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            i += 8
-        }
-        let rest = n - i
-        if rest >= 4 {
-            // Two overlapping 4-byte loads cover 4 to 7 bytes.
-            let a = UInt64(bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-            let b = UInt64(bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
-            h = mix(h ^ (a << 32 | b))
-        } else if rest > 0 {
-            let tail = UInt64(bytes[i]) << 16 | UInt64(bytes[i + rest / 2]) << 8 | UInt64(bytes[n - 1])
-            h = mix(h ^ tail)
-        }
-        return h
-    }
-}
-
-/// A stable 64-bit hash (FNV-1a) for counting distinct values without keeping them.
-func stableHash(_ s: String) -> UInt64 {
-    // Over the contiguous UTF-8: iterating `utf8` cost about 30 instructions a byte.
-    var text = s
-    return text.withUTF8 { bytes in
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
-    }
-}
+/// A stable 64-bit hash for counting distinct values without keeping them.
+func stableHash(_ s: String) -> UInt64 { StableHash.of(s) }
 
 func stableHash(_ ip: IPAddress) -> UInt64 {
     (ip.high &* 0x9E37_79B9_7F4A_7C15) ^ ip.low

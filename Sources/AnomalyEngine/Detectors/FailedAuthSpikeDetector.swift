@@ -1,3 +1,5 @@
+import LogwatchCore
+
 /// Failed-authentication spikes: per source address and per principal against fixed thresholds
 /// over a short window (bursts) and a long one (slow brute force), and across all traffic
 /// against the learned usual rate (password spraying).
@@ -265,7 +267,7 @@ final class BurstScope<Key: StoreKey> {
             let (preposition, noun) = counterpartNoun
             let counterparts = n == 0 ? "" : " \(preposition) \(n >= CounterpartList.capacity ? "\(n)+" : String(n)) \(noun)\(n == 1 ? "" : noun.hasSuffix("s") ? "es" : "s")"
             let excluding = explained.isEmpty || s.explained(from: windowStart, by: explained) == 0 ? "" : ", not counting addresses already alerted"
-            message = "\(name(key)): \(format(Double(observed))) failed logins in \(minutes) min\(counterparts) (usual: \(format(baseline)); threshold \(threshold)\(excluding))"
+            message = "\(name(key)): \(NumberFormat.message(Double(observed))) failed logins in \(minutes) min\(counterparts) (usual: \(NumberFormat.message(baseline)); threshold \(threshold)\(excluding))"
         }
         return IncidentFinding(
             key: alertKey(key), minute: m, windowStart: windowStart * 60_000, windowEnd: (m + 1) * 60_000,
@@ -347,8 +349,8 @@ enum RateJudgement {
         guard windowStart * 60_000 >= b.firstSeen + t.learningSeconds * 1000 else { return nil }
         let threshold = b.threshold(t)
         guard Double(window) >= threshold else { return nil }
-        let excluding = explained > 0 ? ", not counting \(format(Double(explained))) from keys already alerted" : ""
-        let message = "\(name): \(format(Double(window))) \(noun) in \(t.windowMinutes) min (usual: \(format(b.mean)); threshold \(format(threshold))\(excluding))"
+        let excluding = explained > 0 ? ", not counting \(NumberFormat.message(Double(explained))) from keys already alerted" : ""
+        let message = "\(name): \(NumberFormat.message(Double(window))) \(noun) in \(t.windowMinutes) min (usual: \(NumberFormat.message(b.mean)); threshold \(NumberFormat.message(threshold))\(excluding))"
         return IncidentFinding(
             key: key, minute: m, windowStart: windowStart * 60_000, windowEnd: (m + 1) * 60_000,
             observed: Double(window), baseline: b.mean, threshold: threshold,

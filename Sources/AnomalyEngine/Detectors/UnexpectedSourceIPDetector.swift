@@ -1,3 +1,5 @@
+import LogwatchCore
+
 /// Successful requests from where a principal should not be: outside its configured allowlist
 /// (at once), or, once its networks have been learned, from a network never seen for it.
 final class UnexpectedSourceIPDetector {

@@ -1,3 +1,5 @@
+import LogwatchCore
+
 /// Request-volume surges: a principal, or all traffic, far above its own usual rate.
 /// Failed authentications are left out (they are the failed-auth detector's).
 final class VolumeSurgeDetector {

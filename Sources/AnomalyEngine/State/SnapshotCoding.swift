@@ -1,3 +1,5 @@
+import LogwatchCore
+
 /// A compact binary form for the engine's state: LEB128 varints (zigzag for signed values),
 /// doubles as their bit patterns, strings as length and UTF-8. Hand-written because the state
 /// is large (one record per tracked key) and saved every second in live mode.

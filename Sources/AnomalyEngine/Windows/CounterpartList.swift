@@ -1,3 +1,5 @@
+import LogwatchCore
+
 /// Failures between one key and one counterpart, for counting distinct counterparts in a window
 /// and for leaving out failures that another scope's incident already explains.
 struct Counterpart {

@@ -1,3 +1,5 @@
+import LogwatchCore
+
 /// A key for `KeyedStore`: hashed once per lookup by a cheap 64-bit function (seeded at random
 /// per process, see `FastHash`) rather than by the standard library's SipHash (which, for a
 /// principal's text, cost about 300 instructions).
@@ -5,15 +7,7 @@ protocol StoreKey: Hashable {
     var storeHash: UInt64 { get }
 }
 
-extension String: StoreKey {
-    /// 32 bits of `FastHash` of the UTF-8 (enough for any table; an event carries it in the
-    /// padding of its first cache line, see `TransactionEvent.principalHash`).
-    @inlinable
-    package var storeHash: UInt64 {
-        var text = self
-        return text.withUTF8 { UInt64(UInt32(truncatingIfNeeded: FastHash.bytes(UnsafeRawBufferPointer($0)))) }
-    }
-}
+extension String: StoreKey {}
 
 extension IPAddress: StoreKey {
     var storeHash: UInt64 { FastHash.mix(high ^ FastHash.mix(low ^ FastHash.seed)) }

@@ -1,3 +1,5 @@
+import LogwatchCore
+
 /// Counts per event-time minute over the last `capacity` minutes, in a fixed ring.
 ///
 /// - Complexity: `add` is O(1) amortised; `sum` is O(window).

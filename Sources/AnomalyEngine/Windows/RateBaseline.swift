@@ -1,3 +1,4 @@
+import LogwatchCore
 import Foundation
 
 /// A count over a sliding window, and what is usual for it: the mean count per window (an EWMA

@@ -219,10 +219,10 @@ final class DecodeAhead: @unchecked Sendable {
 
 /// A way for another thread to decode ahead for a reader that shares its decoding
 /// (`LogReader.shareDecoding()`): `help()` decodes one block when there is one to decode.
-public struct DecodingHelp: Sendable {
+struct DecodingHelp: Sendable {
     let ahead: DecodeAhead
 
     /// Decodes the reader's next block if nobody else is decoding it and there is room;
     /// true when it did (so calling again may help more).
-    public func help() -> Bool { ahead.help() }
+    func help() -> Bool { ahead.help() }
 }

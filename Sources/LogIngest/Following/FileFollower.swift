@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import AnomalyEngine
+import LogwatchCore
 
 /// A file as the kernel knows it. Inodes are reused, so a `FollowedFile` also keeps a
 /// fingerprint of the first bytes.
@@ -27,9 +27,7 @@ enum Fingerprint {
             got += n
         }
         guard got == length else { return nil }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in buffer { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
+        return StableHash.add(buffer, to: StableHash.offsetBasis)
     }
 }
 

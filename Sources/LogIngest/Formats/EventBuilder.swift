@@ -1,4 +1,4 @@
-import AnomalyEngine
+import LogwatchCore
 
 /// Turns the raw fields of one line into a `TransactionEvent`: parses times, addresses and
 /// numbers, and classifies protocol, outcome and failure reason the same way for every format.

@@ -1,4 +1,4 @@
-import AnomalyEngine
+import LogwatchCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import AnomalyEngine
+import LogwatchCore
 
 /// One JSON object per line. Fields are found by dotted path through `JSONFieldMap`; values of
 /// other keys are checked for syntax but never copied.

@@ -1,4 +1,4 @@
-import AnomalyEngine
+import LogwatchCore
 import Foundation
 
 /// How to read timestamps that carry no UTC offset (`2025-11-28 09:00:00`).

@@ -1,4 +1,4 @@
-import AnomalyEngine
+import LogwatchCore
 
 /// Reads one input to events: decodes, frames lines, detects the format and parses.
 ///
@@ -111,7 +111,7 @@ public final class LogReader {
     /// decoded yet, or on any thread that calls the returned help's `help()` meanwhile (one
     /// with time to spare). Nil (and no effect) for plain or followed inputs, or when already
     /// decoding ahead. Events, counts and errors are as without it.
-    public func shareDecoding() -> DecodingHelp? {
+    func shareDecoding() -> DecodingHelp? {
         guard !decoding.decodingAhead else { return nil }
         decoding.shareDecoding()
         return decoding.aheadBlocks.map(DecodingHelp.init)

@@ -1,0 +1,4 @@
+/// How alerts are printed.
+public enum AlertFormat: String, CaseIterable, Sendable {
+    case json, text
+}

@@ -1,0 +1,56 @@
+import Foundation
+import LogwatchCore
+import LogwatchState
+
+/// Hands alerts to the sinks. With a state store, each alert is first recorded in the history
+/// and queued for the network sinks in one transaction, and the ones recorded before
+/// (re-derived from lines read again after a crash) are dropped.
+public final class AlertEmitter {
+    public let sinks: AlertSinks
+    public let names: InputNames
+    public let store: StateStore?
+    /// Flush after every batch (live mode: alerts are wanted now, not when a buffer fills).
+    public let flushEachBatch: Bool
+    public private(set) var tally = AlertTally()
+    public private(set) var suppressed = 0
+    public private(set) var dropped = 0
+
+    public init(sinks: AlertSinks, names: InputNames, store: StateStore?, flushEachBatch: Bool) {
+        self.sinks = sinks
+        self.names = names
+        self.store = store
+        self.flushEachBatch = flushEachBatch
+    }
+
+    public func emit(_ alerts: inout [Alert]) throws(StateError) {
+        guard !alerts.isEmpty else { return }
+        defer { alerts.removeAll(keepingCapacity: true) }
+        var fresh = [Bool](repeating: true, count: alerts.count)
+        if let store {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            var deliveries: [[OutboxItem]] = []
+            let records = alerts.map { a in
+                var bytes: [UInt8] = []
+                AlertWriter.json(a, inputs: names, to: &bytes)
+                let json = String(decoding: bytes, as: UTF8.self)
+                deliveries.append(sinks.deliveries(for: a, json: json))
+                return StoredAlert(id: a.id, phase: a.phase, decidedAt: a.decidedAt,
+                                   detector: a.detector.rawValue, severity: a.severity.rawValue, key: a.key.canonical,
+                                   message: a.message, json: json, recordedAt: now)
+            }
+            let result = try store.record(records, deliveries: deliveries, outboxLimit: sinks.outboxLimit)
+            fresh = result.fresh
+            if result.dropped > 0 {
+                dropped += result.dropped
+                printError("logwatch: the outbox is full (\(sinks.outboxLimit) undelivered alerts): dropped the \(result.dropped) oldest")
+            }
+            if deliveries.contains(where: { !$0.isEmpty }) { sinks.deliverer?.wake() }
+        }
+        for (a, isNew) in zip(alerts, fresh) {
+            guard isNew else { suppressed += 1; continue }
+            tally.add(a)
+            for l in sinks.local where l.spec.accepts(a.severity, a.detector) { l.writer.write(a, to: l.out) }
+        }
+        if flushEachBatch { sinks.flushLocal() }
+    }
+}

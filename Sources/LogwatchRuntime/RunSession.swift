@@ -1,0 +1,75 @@
+import AnomalyEngine
+import Foundation
+import LogIngest
+import LogwatchConfig
+import LogwatchCore
+import LogwatchState
+
+/// What `scan`, `report` and `tail` share: the configuration, the window of event time, the
+/// state directory and the engine restored from it, the limit on future events, and the
+/// summary of what the engine judged.
+public struct RunSession {
+    /// The configuration file as read (the defaults without one).
+    public let configuration: LogwatchConfiguration
+    public let configPath: String?
+
+    /// Loads the configuration file, or the defaults without one.
+    /// - Throws: `RunExit.failed`, after reporting the file, line and key at fault.
+    public init(configPath: String?) throws(RunExit) {
+        self.configPath = configPath
+        guard let configPath else {
+            configuration = LogwatchConfiguration()
+            return
+        }
+        do {
+            configuration = try ConfigFile.load(path: configPath)
+        } catch {
+            throw .reporting(error)
+        }
+    }
+
+    public var engineConfiguration: EngineConfiguration { configuration.engine }
+
+    /// The event-time window `--since`/`--until` give, in milliseconds; texts the command line
+    /// has already checked (`parseUserTimestamp`).
+    public static func window(since: String?, until: String?, zone: NaiveTimeZone) -> Range<Int64> {
+        let start = since.flatMap { parseUserTimestamp($0, zone: zone) } ?? Int64.min
+        let end = until.flatMap { parseUserTimestamp($0, zone: zone) } ?? Int64.max
+        return start..<max(start, end)
+    }
+
+    /// Events dated more than `max_future` ahead of this machine's clock are not judged.
+    public static func limitFuture(_ engine: Engine) {
+        engine.futureLimit = Int64(Date().timeIntervalSince1970 * 1000) + engine.configuration.maxFutureSeconds * 1000
+    }
+
+    /// Opens the state store in `directory` (the default one when nil).
+    public static func openStore(directory: String?, reset: Bool) throws(RunExit) -> StateStore {
+        do {
+            return try StateStore(directory: directory ?? StateStore.defaultDirectory(), reset: reset)
+        } catch {
+            throw .reporting(error)
+        }
+    }
+
+    /// An engine of this configuration holding the store's saved state.
+    public func restoreEngine(from store: StateStore) throws(RunExit) -> Engine {
+        let engine = Engine(configuration: engineConfiguration)
+        do {
+            if let saved = try store.engineSnapshot() {
+                for note in try engine.restore(saved) { printError("logwatch: state: \(note)") }
+            }
+        } catch let error as SnapshotError {
+            printError("logwatch: state file \(store.databasePath): \(error); start over with --reset-state")
+            throw .failed
+        } catch {
+            throw .reporting(error)
+        }
+        return engine
+    }
+
+    /// The sinks of the configuration, then those of the command line.
+    public func sinkSpecs(adding commandLine: [SinkSpec]) -> [SinkSpec] {
+        configuration.sinks + commandLine
+    }
+}

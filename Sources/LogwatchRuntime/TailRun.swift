@@ -1,0 +1,224 @@
+import Alerting
+import AnomalyEngine
+import Foundation
+import LogIngest
+import LogwatchConfig
+import LogwatchCore
+import LogwatchState
+
+/// What `tail` is asked to do.
+public struct TailSettings {
+    /// Files, globs, or `-` for standard input.
+    public var paths: [String]
+    public var configPath: String?
+    public var ingest = IngestOptions()
+    public var output: AlertFormat = .json
+    public var stateDirectory: String?
+    public var resetState = false
+    public var commandLineSinks: [SinkSpec] = []
+    public var caFile: String?
+    /// Read files seen for the first time from their start.
+    public var fromBeginning = false
+    /// Seconds between looks for new data without a change notification.
+    public var pollInterval = 0.5
+    /// Seconds between checkpoints at most.
+    public var checkpointInterval = 1.0
+
+    public init(paths: [String]) { self.paths = paths }
+}
+
+/// `logwatch tail`: follow live logs, detect as lines arrive, and keep what was read and
+/// learned in the state directory so a restart loses and repeats nothing.
+public enum TailRun {
+    /// Runs until SIGTERM or SIGINT (or the end of standard input when it is all there is to
+    /// follow); exit status 0 then.
+    /// - Throws: `RunExit.failed` when the configuration, the sinks or the state cannot be used.
+    public static func run(_ settings: TailSettings) throws(RunExit) {
+        let session = try RunSession(configPath: settings.configPath)
+        let fullConfig = session.configuration
+        var engineConfig = fullConfig.engine
+        var options = settings.ingest
+        // The detectors read neither paths nor durations: do not parse them.
+        options.fields = .detection
+        let store = try RunSession.openStore(directory: settings.stateDirectory, reset: settings.resetState)
+        var engine = try session.restoreEngine(from: store)
+        let eventsBefore = engine.stats.events
+        let lateBefore = engine.stats.late
+        let names: InputNames
+        do {
+            names = InputNames(try store.inputNames())
+        } catch {
+            throw .reporting(error)
+        }
+        var stateFailure: StateError?
+        func register(_ name: String) -> Int32 {
+            do {
+                let index = try store.inputIndex(for: name)
+                names[index] = name
+                return index
+            } catch {
+                stateFailure = error
+                return -1
+            }
+        }
+
+        let paths = settings.paths
+        let pollInterval = settings.pollInterval
+        let filePatterns = paths.filter { $0 != "-" }
+        let follower = FileFollower(patterns: filePatterns, options: options, inputIndex: register)
+        do {
+            follower.start(checkpoints: try store.fileCheckpoints(), fromBeginning: settings.fromBeginning)
+        } catch {
+            throw .reporting(error)
+        }
+        var stdinReader: LogReader?
+        if paths.contains("-") {
+            _ = fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK)
+            stdinReader = LogReader(following: 0, name: "-", inputIndex: register("-"), options: options, isPipe: true)
+        }
+        if let stateFailure { throw .reporting(stateFailure) }
+        let watcher = ChangeWatcher(directories: follower.directories)
+        for dir in watcher.unwatched { printError("logwatch: \(dir): no change notifications; polling every \(pollInterval) s") }
+        let signals = SignalPipe.install([SIGTERM, SIGINT, SIGHUP])
+
+        let sinks: AlertSinks
+        do {
+            sinks = try AlertSinks(specs: session.sinkSpecs(adding: settings.commandLineSinks), output: settings.output, names: names, store: store,
+                                   delivery: fullConfig.delivery, caFile: settings.caFile)
+        } catch {
+            throw .reporting(error)
+        }
+        // Alerts left undelivered by an earlier run go first.
+        sinks.deliverer?.start()
+        let emitter = AlertEmitter(sinks: sinks, names: names, store: store, flushEachBatch: true)
+        var alerts: [Alert] = []
+        // Event time moves with the wall clock while the logs are quiet, from the newest event.
+        var anchor = (eventTime: engine.newestTime, wall: monotonicSeconds())
+        var lastCheckpoint = monotonicSeconds()
+        var lastRescan = 0.0
+        var changed = false
+        var stopping = false
+        var stdinEnded = false
+        let budget = 4_000
+
+        func fail(_ error: StateError) throws(RunExit) -> Never {
+            sinks.flushLocal()
+            sinks.deliverer?.stop()
+            throw .reporting(error)
+        }
+        func saveCheckpoint() throws(RunExit) {
+            do {
+                try store.checkpoint(files: follower.files.map(\.checkpoint),
+                                     forget: follower.takeForgotten().map { ($0.device, $0.inode) },
+                                     engine: engine.snapshot())
+            } catch {
+                try fail(error)
+            }
+            lastCheckpoint = monotonicSeconds()
+            changed = false
+        }
+        func handle(_ event: TransactionEvent) {
+            engine.process(event, into: &alerts)
+            if !alerts.isEmpty {
+                do { try emitter.emit(&alerts) } catch { stateFailure = error }
+            }
+        }
+
+        printError("logwatch: tail: state in \(store.directory)")
+        while !stopping {
+            let now = monotonicSeconds()
+            RunSession.limitFuture(engine)
+            if now - lastRescan >= pollInterval || watcher.descriptor == nil {
+                follower.rescan(now: now)
+                lastRescan = now
+                // What the rescan found (a new file, a rotation) is said before its events' alerts.
+                for notice in follower.takeNotices() { printError("logwatch: \(TextSafety.escape(notice))") }
+            }
+            var read = follower.read(budget: budget, now: now, handle)
+            if let reader = stdinReader, !stdinEnded {
+                do {
+                    while read < budget, let e = try reader.next() { handle(e); read += 1 }
+                } catch {
+                    printError("logwatch: \(error)")
+                }
+                if reader.ended {
+                    stdinEnded = true
+                    if filePatterns.isEmpty {
+                        // Nothing else to follow: close the windows, as scan does at the end of its input.
+                        engine.finish(into: &alerts)
+                        do { try emitter.emit(&alerts) } catch { try fail(error) }
+                        stopping = true
+                    }
+                }
+            }
+            if let stateFailure { try fail(stateFailure) }
+            for notice in follower.takeNotices() { printError("logwatch: \(TextSafety.escape(notice))") }
+            if read > 0 {
+                changed = true
+                anchor = (engine.newestTime, monotonicSeconds())
+            } else if let eventTime = anchor.eventTime {
+                let elapsed = Int64((monotonicSeconds() - anchor.wall) * 1000)
+                engine.advance(to: eventTime + elapsed, into: &alerts)
+                if !alerts.isEmpty {
+                    do { try emitter.emit(&alerts) } catch { try fail(error) }
+                    changed = true
+                }
+            }
+            for signal in SignalPipe.take(signals) {
+                if signal == SIGHUP {
+                    reload(&engine, &engineConfig, configPath: settings.configPath)
+                    changed = true
+                } else {
+                    stopping = true
+                }
+            }
+            if changed && monotonicSeconds() - lastCheckpoint >= settings.checkpointInterval { try saveCheckpoint() }
+            if !stopping && read < budget {
+                watcher.drain()
+                var waitOn = [signals]
+                if let fd = watcher.descriptor { waitOn.append(fd) }
+                if stdinReader != nil && !stdinEnded { waitOn.append(0) }
+                waitReadable(waitOn, timeout: pollInterval)
+            }
+        }
+        try saveCheckpoint()
+        sinks.flushLocal()
+        sinks.deliverer?.stop(grace: 1)
+        let stats = engine.stats
+        var facts = "\(NumberFormat.grouped(stats.events - eventsBefore)) events judged this run (\(NumberFormat.grouped(stats.events)) in all), \(NumberFormat.grouped(stats.late - lateBefore)) late"
+        if stats.future > 0 { facts += ", \(NumberFormat.grouped(stats.future)) more than \(engine.configuration.maxFutureSeconds / 60) min ahead of this machine's clock, not judged" }
+        printError("  engine: " + facts)
+        printError("  " + emitter.tally.line)
+        if emitter.suppressed > 0 {
+            let n = emitter.suppressed
+            printError("  \(n) alert\(n == 1 ? "" : "s") re-derived after a restart \(n == 1 ? "was" : "were") already sent, and not sent again")
+        }
+        if let deliverer = sinks.deliverer {
+            let c = deliverer.counts
+            let left = deliverer.queued
+            printError("  delivery: \(c.delivered) delivered, \(c.retried) retried attempts, \(c.dead) refused; \(left) in the outbox for the next run")
+        }
+        printError("  state saved in \(store.directory)")
+    }
+
+    /// SIGHUP: a new engine from the new configuration takes over the running one's state.
+    private static func reload(_ engine: inout Engine, _ current: inout EngineConfiguration, configPath: String?) {
+        let fresh: EngineConfiguration
+        do {
+            fresh = try (configPath.map { try ConfigFile.load(path: $0) } ?? LogwatchConfiguration()).engine
+        } catch {
+            printError("logwatch: reload: \(error); keeping the configuration in force")
+            return
+        }
+        let next = Engine(configuration: fresh)
+        do {
+            for note in try next.restore(engine.snapshot()) { printError("logwatch: reload: \(note)") }
+        } catch {
+            printError("logwatch: reload: \(error); keeping the configuration in force")
+            return
+        }
+        engine = next
+        current = fresh
+        printError("logwatch: reload: configuration \(configPath ?? "(defaults)") in force (changes to sinks take effect at the next start)")
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import GRDB
+import LogwatchCore
+
+/// Where each followed file was read to, the engine state those offsets match, and the
+/// stable numbers of input names that the engine's evidence refers to.
+extension StateStore {
+    public func fileCheckpoints() throws(StateError) -> [FileCheckpoint] {
+        try run("reading file checkpoints") {
+            try queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT device, inode, fingerprint, fingerprint_length, path, offset FROM file").map { row in
+                    FileCheckpoint(device: UInt64(bitPattern: row[0]), inode: UInt64(bitPattern: row[1]),
+                                   fingerprint: UInt64(bitPattern: row[2]), fingerprintLength: row[3], path: row[4], offset: row[5])
+                }
+            }
+        }
+    }
+
+    public func engineSnapshot() throws(StateError) -> [UInt8]? {
+        try run("reading the engine state") {
+            try queue.read { db in try Data.fetchOne(db, sql: "SELECT snapshot FROM engine_state WHERE id = 1").map { [UInt8]($0) } }
+        }
+    }
+
+    /// Saves the engine state and the offsets it matches in one transaction. Files not listed
+    /// keep their rows unless named in `forget` (files let go of).
+    public func checkpoint(files: [FileCheckpoint], forget: [(device: UInt64, inode: UInt64)] = [], engine: [UInt8]) throws(StateError) {
+        let now = Self.nowMs()
+        try run("saving a checkpoint") {
+            try queue.write { db in
+                for f in files {
+                    try db.execute(sql: """
+                        INSERT INTO file (device, inode, fingerprint, fingerprint_length, path, offset, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (device, inode) DO UPDATE SET fingerprint = excluded.fingerprint,
+                            fingerprint_length = excluded.fingerprint_length, path = excluded.path,
+                            offset = excluded.offset, updated_at = excluded.updated_at
+                        """, arguments: [Int64(bitPattern: f.device), Int64(bitPattern: f.inode), Int64(bitPattern: f.fingerprint),
+                                         f.fingerprintLength, f.path, f.offset, now])
+                }
+                for f in forget {
+                    try db.execute(sql: "DELETE FROM file WHERE device = ? AND inode = ?",
+                                   arguments: [Int64(bitPattern: f.device), Int64(bitPattern: f.inode)])
+                }
+                try db.execute(sql: "INSERT OR REPLACE INTO engine_state (id, snapshot, saved_at) VALUES (1, ?, ?)",
+                               arguments: [Data(engine), now])
+            }
+        }
+    }
+
+    /// The stable number of an input name (for the line references kept in the engine state).
+    public func inputIndex(for name: String) throws(StateError) -> Int32 {
+        try run("registering an input") {
+            try queue.write { db in
+                if let id = try Int64.fetchOne(db, sql: "SELECT id FROM input WHERE name = ?", arguments: [name]) { return Int32(id) }
+                try db.execute(sql: "INSERT INTO input (name) VALUES (?)", arguments: [name])
+                return Int32(db.lastInsertedRowID)
+            }
+        }
+    }
+
+    public func inputNames() throws(StateError) -> [Int32: String] {
+        try run("reading input names") {
+            try queue.read { db in
+                var names: [Int32: String] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT id, name FROM input") { names[Int32(row[0] as Int64)] = row[1] }
+                return names
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import GRDB
+
+/// The database's tables, created and upgraded by GRDB's migrator: a migration is never
+/// changed once released, only added, so every older state upgrades in place and a newer one
+/// is recognised and refused.
+extension StateStore {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE file (
+                    device INTEGER NOT NULL,
+                    inode INTEGER NOT NULL,
+                    fingerprint INTEGER NOT NULL,
+                    fingerprint_length INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    offset INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (device, inode)
+                );
+                CREATE TABLE engine_state (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    snapshot BLOB NOT NULL,
+                    saved_at INTEGER NOT NULL
+                );
+                CREATE TABLE input (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE
+                );
+                CREATE TABLE alert (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    incident_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    decided_at INTEGER NOT NULL,
+                    detector TEXT NOT NULL,
+                    severity TEXT NOT NULL,
+                    alert_key TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    json TEXT NOT NULL,
+                    recorded_at INTEGER NOT NULL,
+                    UNIQUE (incident_id, status, decided_at)
+                );
+                CREATE INDEX alert_decided ON alert (decided_at);
+                """)
+        }
+        m.registerMigration("v2-outbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE outbox (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sink TEXT NOT NULL,
+                    delivery_key TEXT NOT NULL,
+                    incident_id TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    enqueued_at INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    UNIQUE (sink, delivery_key)
+                );
+                CREATE INDEX outbox_sink ON outbox (sink, seq);
+                CREATE TABLE dead_letter (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sink TEXT NOT NULL,
+                    delivery_key TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    response TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    failed_at INTEGER NOT NULL
+                );
+                CREATE TABLE alertmanager_active (
+                    sink TEXT NOT NULL,
+                    incident_id TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    PRIMARY KEY (sink, incident_id)
+                );
+                """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import TestSupport
+import LogwatchCore
+@testable import LogwatchState
+
+@Suite struct StateStoreTests {
+    func directory() -> String { Scratch.directory("state").appendingPathComponent("state").path }
+
+    static func stored(_ id: String, _ phase: AlertPhase = .firing, decidedAt: Int64 = 60_000) -> StoredAlert {
+        StoredAlert(id: id, phase: phase, decidedAt: decidedAt, detector: "volume_surge", severity: "warning", key: "*",
+                    message: "all traffic: surge", json: #"{"id":"\#(id)"}"#, recordedAt: 1)
+    }
+
+    @Test func anAlertIsRecordedOnceAndReadBackWithItsPhase() throws {
+        let dir = directory()
+        let store = try StateStore(directory: dir)
+        let first = try store.record([Self.stored("a"), Self.stored("a", .resolved, decidedAt: 120_000)])
+        #expect(first.fresh == [true, true])
+        // Re-derived after a crash: the same incident, phase and decision time.
+        #expect(try store.record([Self.stored("a")]).fresh == [false])
+        #expect(try store.record([Self.stored("a", .reminder, decidedAt: 90_000)]).fresh == [true])
+        let history = try StateStore(readingFrom: dir).alerts()
+        #expect(history.map(\.phase) == [.firing, .reminder, .resolved])
+        #expect(try store.alerts(since: 100_000).map(\.phase) == [.resolved])
+        #expect(try store.alerts(detector: "failed_auth_spike").isEmpty)
+    }
+
+    @Test func theOutboxKeepsOrderUntilDeliveredOrRefused() throws {
+        let store = try StateStore(directory: directory())
+        let alerts = ["a", "b", "c"].map { Self.stored($0) }
+        let deliveries = ["a", "b", "c"].map { [OutboxItem(sink: "hook", key: "\($0)-firing", incident: $0, body: "{\"id\":\"\($0)\"}")] }
+        _ = try store.record(alerts, deliveries: deliveries)
+        #expect(try store.outboxCounts() == ["hook": 3])
+        let head = try store.outboxHead(sink: "hook", limit: 2)
+        #expect(head.map(\.key) == ["a-firing", "b-firing"])
+        try store.markRetry([head[0].seq], nextAttemptAt: 5_000, error: "HTTP 500")
+        #expect(try store.outboxHead(sink: "hook", limit: 1)[0].attempts == 1)
+        try store.markDelivered([head[0].seq])
+        try store.deadLetter([head[1]], status: 400, response: "bad")
+        let (pending, dead) = try store.undelivered()
+        #expect(pending.map(\.key) == ["c-firing"])
+        #expect(dead.map(\.key) == ["b-firing"] && dead[0].status == 400)
+    }
+
+    @Test func aFullOutboxDropsTheOldest() throws {
+        let store = try StateStore(directory: directory())
+        let ids = (0..<5).map { "i\($0)" }
+        let result = try store.record(ids.map { Self.stored($0) }, deliveries: ids.map { [OutboxItem(sink: "s", key: $0, incident: $0, body: "{}")] },
+                                      outboxLimit: 3)
+        #expect(result.dropped == 2)
+        #expect(try store.outboxHead(sink: "s", limit: 10).map(\.key) == ["i2", "i3", "i4"])
+    }
+
+    @Test func aCheckpointSavesOffsetsAndEngineStateTogether() throws {
+        let dir = directory()
+        do {
+            let store = try StateStore(directory: dir)
+            let files = [FileCheckpoint(device: 1, inode: 2, fingerprint: 3, fingerprintLength: 1024, path: "/var/log/a.log", offset: 4096),
+                         FileCheckpoint(device: 1, inode: 9, fingerprint: 4, fingerprintLength: 10, path: "/var/log/b.log", offset: 10)]
+            try store.checkpoint(files: files, engine: [1, 2, 3])
+            try store.checkpoint(files: [], forget: [(1, 9)], engine: [4, 5])
+            #expect(try store.inputIndex(for: "a.log") == store.inputIndex(for: "a.log"))
+        }
+        let reopened = try StateStore(directory: dir)
+        #expect(try reopened.fileCheckpoints().map(\.path) == ["/var/log/a.log"])
+        #expect(try reopened.fileCheckpoints()[0].offset == 4096)
+        #expect(try reopened.engineSnapshot() == [4, 5])
+        #expect(try reopened.inputNames().values.sorted() == ["a.log"])
+    }
+
+    @Test func aSecondStoreOnTheSameDirectoryIsRefused() throws {
+        let dir = directory()
+        let first = try StateStore(directory: dir)
+        #expect {
+            _ = try StateStore(directory: dir)
+        } throws: { error in
+            "\(error)".contains("in use by another logwatch (pid \(getpid()))")
+        }
+        _ = first
+    }
+
+    @Test func aDirectoryEveryUserCanWriteIsRefused() throws {
+        let dir = directory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        chmod(dir, 0o777)
+        #expect {
+            _ = try StateStore(directory: dir)
+        } throws: { error in
+            "\(error)".contains("is writable by every user (mode 777)")
+        }
+    }
+
+    @Test func theDefaultDirectoryFollowsXDG() {
+        #expect(StateStore.defaultDirectory(environment: ["XDG_STATE_HOME": "/srv/state", "HOME": "/home/u"]) == "/srv/state/logwatch")
+        #expect(StateStore.defaultDirectory(environment: ["XDG_STATE_HOME": "relative", "HOME": "/home/u"]) == "/home/u/.local/state/logwatch")
+    }
+}
