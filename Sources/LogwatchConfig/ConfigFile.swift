@@ -34,7 +34,7 @@ public struct ConfigFile: Sendable {
     /// - Throws: `ConfigError` naming the file, and the line and key where it can.
     public static func load(path: String) throws -> LogwatchConfiguration {
         // Read through FileHandle: String(contentsOfFile:) leaks its buffer on an empty file
-        // (seen with LeakSanitizer on Swift 6.3's Foundation).
+        // in Swift 6.3's Foundation, which LeakSanitizer reports.
         let data: Data
         do {
             guard let handle = FileHandle(forReadingAtPath: path) else {

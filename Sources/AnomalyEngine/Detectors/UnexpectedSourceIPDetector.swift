@@ -10,8 +10,8 @@ final class UnexpectedSourceIPDetector {
         var networks: [IPAddress: Int64] = [:]
         /// The last network looked up, where it is in `networks` and when it was last used:
         /// a principal's requests mostly come from the network of its last one, and they
-        /// touch neither the dictionary's table nor its values (perf on the 2M combined log:
-        /// its value subscript alone was 1.8% of the samples, mostly cache misses). Valid
+        /// touch neither the dictionary's table nor its values, whose lookups miss the cache
+        /// on a busy log. Valid
         /// while only values change in `networks`, so whatever else changes it calls
         /// `flush()` first and drops this.
         var lastLookup: (network: IPAddress, index: Dictionary<IPAddress, Int64>.Index, used: Int64)?
@@ -77,8 +77,7 @@ final class UnexpectedSourceIPDetector {
     }
 
     /// `principalHash` is the principal's `storeHash`. Inlined into the engine, the work too:
-    /// it has one caller, and the call's prologue and epilogue alone were 16 instructions an
-    /// event (callgrind).
+    /// it has one caller, and runs for every event.
     @inline(__always)
     func observe(_ e: Observed, minute: Int64, principalHash: UInt64, into alerts: inout [Alert]) {
         guard e.outcome == .success, let principal = e.principal, let ip = e.sourceIP else { return }

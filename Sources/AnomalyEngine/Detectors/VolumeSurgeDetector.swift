@@ -66,9 +66,8 @@ final class VolumeSurgeDetector {
             let decay = self.decay
             for slot in slots {
                 guard let key = principals.keys[slot] else { continue } // a slot with a key has a state
-                // Judged in place: a copy of the state retained each of its arrays and moved
-                // it twice (callgrind: about 1,700 instructions per principal and minute). The
-                // book is looked up only while it holds an incident.
+                // Judged in place: a copy of the state would retain each of its arrays and move
+                // it twice. The book is looked up only while it holds an incident.
                 let anyOpen = !book.open.isEmpty
                 let (count, lastEvent, finding) = principals.modify(slot) { s in
                     (s.baseline.count(minute: m), s.lastEvent,

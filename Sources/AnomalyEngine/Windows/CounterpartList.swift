@@ -203,3 +203,10 @@ struct IndexSet256 {
         }
     }
 }
+
+extension Counterpart: SnapshotCodable {
+    func write(to w: inout SnapshotWriter) { w.uint(hash); w.int(firstMinute); w.int(lastMinute); w.int(count) }
+    init(from r: inout SnapshotReader) throws(SnapshotError) {
+        self.init(hash: try r.uint(), firstMinute: try r.time(), lastMinute: try r.time(), count: try r.intValue())
+    }
+}

@@ -1,0 +1,9 @@
+/// The formats logwatch reads.
+public enum LogFormat: String, CaseIterable, Sendable {
+    case auto
+    case combined
+    case common
+    case json
+    case servicenowCSV = "servicenow-csv"
+    case w3c
+}
