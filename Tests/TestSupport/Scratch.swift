@@ -2,7 +2,7 @@ import Foundation
 
 /// Directories for the files tests write, all under one root per test process, which is
 /// removed when the process exits (set `LOGWATCH_KEEP_TEST_FILES` to keep it, to look at
-/// what a failing test wrote). Before this, every run left a few hundred directories in /tmp.
+/// what a failing test wrote), so that no run leaves directories behind in /tmp.
 public enum Scratch {
     nonisolated(unsafe) private static var registered = false
     private static let lock = NSLock()

@@ -108,8 +108,8 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// Events further than this ahead of the machine's clock are not judged (see `Engine.futureLimit`).
     public var maxFutureSeconds: Int64 = 3600
     /// Keys tracked per detector scope; the least recently seen are evicted past this. A flood
-    /// of distinct addresses and principals fills four tables (about 480 bytes a key each):
-    /// about 385 MB at this default, measured (see the README).
+    /// of distinct addresses and principals fills four tables, so memory under a flood grows
+    /// with four times this (docs/detectors.md gives the measured figure).
     public var maxKeys = 200_000
     /// While an incident goes on, a reminder is sent at most this often.
     public var realertSeconds: Int64 = 6 * 3600

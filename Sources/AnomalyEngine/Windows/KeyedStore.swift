@@ -1,8 +1,8 @@
 import LogwatchCore
 
 /// A key for `KeyedStore`: hashed once per lookup by a cheap 64-bit function (seeded at random
-/// per process, see `FastHash`) rather than by the standard library's SipHash (which, for a
-/// principal's text, cost about 300 instructions).
+/// per process, see `FastHash`) rather than by the standard library's SipHash, which costs
+/// several times as much for a principal's text.
 protocol StoreKey: Hashable {
     var storeHash: UInt64 { get }
 }
@@ -19,8 +19,8 @@ extension IPAddress: StoreKey {
 /// Keys are found through an open-addressing table (linear probing, deletion by backward
 /// shift) of slot numbers, each entry with the low 32 bits of its key's hash beside it: a
 /// lookup is one hash, a few probes within the table and one key comparison, and no
-/// allocation. (With the hashes in an array of their own, each probe read another cache
-/// line: perf put a tenth of detection in these lookups.)
+/// allocation. The hash sits beside the slot number so that a probe reads one cache line,
+/// not two.
 ///
 /// - Complexity: lookup and insert O(1) amortised; an eviction pass O(n log n), once per n/10 inserts.
 struct KeyedStore<Key: StoreKey, State> {

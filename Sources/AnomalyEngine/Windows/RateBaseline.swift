@@ -36,8 +36,8 @@ struct RateBaseline {
         a >= 0 ? a / b : -((-a + b - 1) / b)
     }
 
-    /// Inlined for the common case, an event in the minute of the one before (callgrind: the
-    /// call's prologue and epilogue were about 17 of the 56 instructions an event spent here).
+    /// Inlined for the common case, an event in the minute of the one before, where a call's
+    /// prologue and epilogue would be a large share of the work.
     @inline(__always)
     mutating func add(minute: Int64, time: Int64, window: Int, decay: (mean: Double, peak: Double)) {
         if minute == hotMinute && usesHotMinute {

@@ -44,8 +44,7 @@ final class CombinedLogParser: LineParser {
         slots.setOnce(.status, status)
         c.skipSpaces()
         // The size: digits, "-" or nothing, up to a space or the end. Digits are read in the
-        // same pass that finds the end (a token and then a check of each byte cost about 110
-        // instructions a line).
+        // same pass that finds the end, not as a token checked byte by byte afterwards.
         let sizeStart = c.index
         c.skipDigits()
         if c.index > sizeStart && c.atSeparator {
@@ -58,8 +57,7 @@ final class CombinedLogParser: LineParser {
         // duration among the extras. Nothing else of them goes into an event, so an
         // unterminated quote there (a line cut short in the user agent) ends them rather than
         // losing the request; and when nobody reads a duration (detection), they are not read
-        // at all (callgrind: about 400 instructions a line of the benchmark traffic), with the
-        // same events and the same malformed lines either way.
+        // at all, with the same events and the same malformed lines either way.
         if slots.ignores(.duration) { return .fields }
         var quotedSeen = 0
         while true {

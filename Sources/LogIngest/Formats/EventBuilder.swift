@@ -5,7 +5,7 @@ import LogwatchCore
 struct EventBuilder {
     var timestamps: TimestampParser
     private let principals = TextCache<Void>()
-    /// Address text to address (parsing a dotted quad cost about 140 instructions).
+    /// Address text to address: a repeated address is a hash and a comparison, not a parse.
     private let addresses = AddressCache()
     /// Path (without query) to its text and the protocol the path alone implies.
     private let paths = TextCache<APIProtocol>()
@@ -25,8 +25,8 @@ struct EventBuilder {
     /// Appends the event of one record to `events` (which has room), or returns why there
     /// is none.
     ///
-    /// Appended here rather than returned through a typed throw: about 30 instructions less
-    /// per line (callgrind). Built in place in the batch (see `EventBatch`).
+    /// Appended here rather than returned through a typed throw, which costs more per line.
+    /// Built in place in the batch (see `EventBatch`).
     @inline(__always)
     mutating func build(_ slots: FieldSlots, origin: Origin, into events: EventBatch) -> Failure? {
         guard let timeText = slots.value(.time) else { return .missingTime }

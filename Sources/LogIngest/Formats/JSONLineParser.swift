@@ -72,8 +72,8 @@ final class JSONLineParser: LineParser {
             // One member (key, value, then its comma or the closes after it) per turn. Whether a
             // key comes is whether the innermost container is an object; whether a close may
             // come instead is `mayClose` (right after an open, not after a comma). Conditional
-            // branches only: a dispatch on a state variable compiled to an indirect jump that
-            // took a tenth of the parser's time (perf annotate).
+            // branches only: a dispatch on a state variable compiles to an indirect jump, which
+            // the branch predictor serves badly.
             var mayClose = true
             member: while true {
                 skipWhitespace()

@@ -62,13 +62,12 @@ struct TwoWaySets<Entry>: ~Copyable {
 /// paths, a new classification.
 ///
 /// Two-way set-associative: each text may sit in either slot of the pair its hash chooses; a
-/// miss replaces the one of the two used less recently. (Direct-mapped, the 306 principals of
-/// the benchmark traffic missed on 29% of lines: a few busy ones collided.) Memory is fixed:
+/// miss replaces the one of the two used less recently, so a few busy texts that collide do
+/// not evict each other on every line as in a direct-mapped cache. Memory is fixed:
 /// `capacity` entries of at most `maxBytes` bytes each.
 ///
 /// A slot's hash, length, text and extra are one entry, and a pair's two entries are adjacent:
-/// a hit reads one cache line of entries and one of bytes. (Kept in five arrays, a lookup read
-/// five lines, and the reading thread spent a tenth of its time here.) The entries are in
+/// a hit reads one cache line of entries and one of bytes, not one line per field. The entries are in
 /// memory allocated once and indexed within `pairMask`, so no bounds or uniqueness checks.
 final class TextCache<Extra> {
     private struct Entry {
@@ -88,8 +87,8 @@ final class TextCache<Extra> {
     /// The bytes of each slot's text, `maxBytes` per slot.
     private let arena: UnsafeMutableRawPointer
     private let maxBytes: Int
-    /// `FastHash.seed`, read once: each read of the other module's global went through its
-    /// lazy-initialisation check (callgrind: 16 instructions a line).
+    /// `FastHash.seed`, read once: each read of another module's global goes through its
+    /// lazy-initialisation check.
     private let seed = FastHash.seed
 
     init(capacity: Int = 1024, maxBytes: Int = 256) {
@@ -116,9 +115,8 @@ final class TextCache<Extra> {
             let made = make(bytes)
             return (made.0, Self.hash(made.0), made.1)
         }
-        // Texts of up to 16 bytes (most principals) are hashed and compared as two words:
-        // FastHash.bytes and a comparison in the arena cost about 60 instructions and a cache
-        // miss a line more.
+        // Texts of up to 16 bytes (most principals) are hashed and compared as two words,
+        // which spares FastHash.bytes and a comparison in the arena (and its cache miss).
         let words = TextWords(bytes)
         let h = (n <= 16 ? FastHash.mix(words.a ^ FastHash.mix(words.b ^ seed ^ UInt64(n))) : FastHash.bytes(bytes)) | 1
         let pair = Int(truncatingIfNeeded: h) & sets.pairMask

@@ -63,8 +63,7 @@ public final class EventBatches {
     public func next(_ batch: inout EventBatch) -> Bool {
         if let inputs { return inputs.fill(batch, limit: batchSize) }
         guard let filled, let empty else { return false }
-        // Emptied here, where there is slack: the reader thread is the busier of the two
-        // (perf on the 2M-line combined set: 0.52 s against 0.42 s).
+        // Emptied here, where there is slack: the reader thread is the busier of the two.
         batch.removeAll()
         if batch.capacity == batchSize { empty.push(batch) }
         // Rather than wait for the reader, decompress for it: a block at a time, while it has

@@ -1,9 +1,9 @@
 /// A batch of events in memory allocated once: readers build events straight into it, the
 /// engine reads them where they lie, and the batch is emptied and filled again.
 ///
-/// Not an `Array`: appending a new `TransactionEvent` to an array copied the whole event
-/// through its value witness (retaining its texts) and destroyed the original, about 220
-/// instructions a line in callgrind. Here `append(time:...)` initializes the slot in place:
+/// Not an `Array`: appending a new `TransactionEvent` to an array copies the whole event
+/// through its value witness (retaining its texts) and destroys the original. Here
+/// `append(time:...)` initializes the slot in place:
 /// its body is compiled in this module, where the event's initializer (which delegates to the
 /// memberwise one, see `TransactionEvent`) builds the event straight into the slot.
 ///
@@ -12,8 +12,8 @@
 /// threads at once.
 public final class EventBatch: @unchecked Sendable {
     public let capacity: Int
-    /// How many events the batch holds. Inlinable: readers ask before each line, and the
-    /// call into this module cost 5 instructions a line.
+    /// How many events the batch holds. Inlinable: readers ask before each line, from
+    /// another module.
     @inlinable public var count: Int { filled }
     @usableFromInline private(set) var filled = 0
     private let base: UnsafeMutablePointer<TransactionEvent>

@@ -121,10 +121,10 @@ public struct TransactionEvent: Sendable, Equatable {
 }
 
 // The initializers delegate to the implicit memberwise one (declared in extensions so that
-// it exists): written as field-by-field assignments, an initializer built the event in a
-// temporary and copied it whole through its value witness (retaining its texts), then
-// destroyed the temporary: about 220 instructions a line in callgrind. They are not
-// inlinable (the memberwise initializer is internal): a call, then the event is built in place.
+// it exists): written as field-by-field assignments, an initializer builds the event in a
+// temporary, copies it whole through its value witness (retaining its texts) and destroys
+// the temporary. Keep them delegating. They are not inlinable (the memberwise initializer is
+// internal): a call, then the event is built in place.
 extension TransactionEvent {
     public init(
         time: Int64, sourceIP: IPAddress? = nil, principal: String? = nil, apiProtocol: APIProtocol = .other,
@@ -152,8 +152,8 @@ extension TransactionEvent {
     ///
     /// Its only reference-counted fields are its three texts (a test holds every other field
     /// to a trivial type). Most events a scan makes have no method and no path: releasing the
-    /// principal's text then leaves nothing to destroy. (Through the value witness, callgrind
-    /// counted about 75 instructions an event, three text releases among them.)
+    /// principal's text then leaves nothing to destroy, where the value witness would release
+    /// all three texts.
     @inline(__always)
     static func destroy(_ p: UnsafeMutablePointer<TransactionEvent>) {
         if p.pointee.method == nil && p.pointee.path == nil {
