@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LogIngest
 import LogwatchCore
 
 /// A file as the kernel knows it. Inodes are reused, so a `FollowedFile` also keeps a

@@ -4,7 +4,7 @@ public enum StreamKind: String, Sendable {
 
     /// Detects zstd (a frame or a skippable frame) and gzip by their magic numbers.
     /// - Parameter prefix: the first bytes of the input (at least 4 when the input has them).
-    static func detect(_ prefix: UnsafeRawBufferPointer) -> StreamKind {
+    package static func detect(_ prefix: UnsafeRawBufferPointer) -> StreamKind {
         if prefix.count >= 4 {
             // zstd frame magic 0xFD2FB528, little-endian.
             if prefix[0] == 0x28 && prefix[1] == 0xB5 && prefix[2] == 0x2F && prefix[3] == 0xFD { return .zstd }

@@ -29,7 +29,7 @@ public final class LogReader {
     private var csvHeaderSeen = false
     /// The offset just past the last complete record handed out or skipped: where a later
     /// run resumes (a CSV record spanning lines is never split).
-    public private(set) var resumePoint: Int64 = 0
+    package private(set) var resumePoint: Int64 = 0
     /// Bytes read from the input's descriptor so far (for a followed file: how far into it).
     public var bytesRead: Int64 { decoding.compressedRead }
     /// True once the input ended (for a followed input: its pipe closed, or `finishFollowing()`).
@@ -37,7 +37,7 @@ public final class LogReader {
 
     /// The followed input will not grow any more (it was rotated away or deleted): its last
     /// line counts even without a newline, and then `next()` returns nil for good.
-    public func finishFollowing() { framer.following = false }
+    package func finishFollowing() { framer.following = false }
     public private(set) var stats = InputStats()
     public private(set) var malformedSamples: [MalformedLine] = []
 
@@ -144,8 +144,8 @@ public final class LogReader {
                 noteMalformed(startLine, failure)
             } else {
                 stats.events += 1
-                // The builder's copy of the time: `batch[i].time` copied the whole event out
-                // of the array and destroyed the copy (callgrind: ~180 instructions a line).
+                // The builder's copy of the time: `batch[i].time` would copy the whole event
+                // out of the batch and destroy the copy.
                 if builder.lastTime >= due { return true }
             }
         }
@@ -215,7 +215,7 @@ public final class LogReader {
             let verdict: LineVerdict
             if let combined = combinedParser {
                 // The common format called directly: through the existential, each line
-                // retained and released the parser (callgrind: 40 instructions a line).
+                // would retain and release the parser.
                 verdict = combined._withUnsafeGuaranteedRef { $0.parse(line.bytes, into: slots) }
             } else {
                 unowned(unsafe) let current = parser!

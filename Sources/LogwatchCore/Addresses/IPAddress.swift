@@ -6,31 +6,41 @@ public struct IPAddress: Hashable, Comparable, Sendable {
     public var high: UInt64
     public var low: UInt64
 
+    @inlinable
     public init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
     }
 
+    @inlinable
     public init(ipv4: UInt32) {
         high = 0
         low = 0xffff_0000_0000 | UInt64(ipv4)
     }
 
+    @inlinable
     public var isIPv4: Bool { high == 0 && (low >> 32) == 0xffff }
 
     /// One word into the hasher rather than two: dictionaries keyed by address hash half as
     /// many bytes. Equal addresses feed equal words.
+    @inlinable
     public func hash(into hasher: inout Hasher) {
         hasher.combine(high &* 0x9E37_79B9_7F4A_7C15 ^ low)
     }
 
+    @inlinable
+    public static func == (a: IPAddress, b: IPAddress) -> Bool { a.high == b.high && a.low == b.low }
+
+    @inlinable
     public var ipv4Value: UInt32 { UInt32(truncatingIfNeeded: low) }
 
+    @inlinable
     public static func < (a: IPAddress, b: IPAddress) -> Bool {
         a.high != b.high ? a.high < b.high : a.low < b.low
     }
 
     /// The address with every bit after the first `bits` (of 128) cleared.
+    @inlinable
     public func masked(toPrefix bits: Int) -> IPAddress {
         let bits = max(0, min(128, bits))
         if bits >= 128 { return self }
@@ -239,6 +249,7 @@ public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
         self.init(containing: address, prefixLength128: address.isIPv4 ? 96 + prefix : prefix)
     }
 
+    @inlinable
     public func contains(_ ip: IPAddress) -> Bool {
         ip.masked(toPrefix: prefixLength128) == address
     }
