@@ -1,9 +1,26 @@
+import Alerting
 import AnomalyEngine
 import Foundation
 import LogIngest
 import LogwatchConfig
 import LogwatchCore
 import LogwatchState
+
+/// What a session that raises alerts (`scan`, `tail`) is given: the configuration file, how
+/// to parse, where alerts go, and the state directory.
+public struct SessionSettings {
+    public var configPath: String?
+    public var ingest = IngestOptions()
+    public var output: AlertFormat = .json
+    /// `--state-dir`.
+    public var stateDirectory: String?
+    public var resetState = false
+    /// Sinks given on the command line, after those of the configuration.
+    public var commandLineSinks: [SinkSpec] = []
+    public var caFile: String?
+
+    public init() {}
+}
 
 /// What `scan`, `report` and `tail` share: the configuration, the window of event time, the
 /// state directory and the engine restored from it, the limit on future events, and the

@@ -9,19 +9,13 @@ import LogwatchState
 /// What `scan` is asked to do.
 public struct ScanSettings {
     public var files: [String]
-    public var configPath: String?
-    public var ingest = IngestOptions()
-    public var output: AlertFormat = .json
+    /// Configuration, parsing, sinks; with a state directory, start from the state there and
+    /// leave what was learned.
+    public var session = SessionSettings()
     /// `--since` and `--until`, as given (already checked to parse).
     public var since: String?
     public var until: String?
     public var failOnAlert = false
-    /// `--state-dir`: start from the state there and leave what was learned.
-    public var stateDirectory: String?
-    public var resetState = false
-    /// Sinks given on the command line, after those of the configuration.
-    public var commandLineSinks: [SinkSpec] = []
-    public var caFile: String?
     /// Show progress: true, false, or nil for "when standard error is a terminal".
     public var progress: Bool?
     /// How long to wait at the end for deliveries (a duration text, already checked).
@@ -37,15 +31,15 @@ public enum ScanRun {
     /// - Throws: `RunExit` with status 2 after an input, configuration, sink or state error
     ///   (everything readable was still processed), 1 when `failOnAlert` and an incident fired.
     public static func run(_ settings: ScanSettings) throws(RunExit) {
-        let session = try RunSession(configPath: settings.configPath)
+        let session = try RunSession(configPath: settings.session.configPath)
         let engineConfig = session.engineConfiguration
-        let specs = session.sinkSpecs(adding: settings.commandLineSinks)
-        var options = settings.ingest
+        let specs = session.sinkSpecs(adding: settings.session.commandLineSinks)
+        var options = settings.session.ingest
         // The detectors read neither paths nor durations: do not parse them.
         options.fields = .detection
         let window = RunSession.window(since: settings.since, until: settings.until, zone: options.naiveZone)
         let files = settings.files
-        let keepsState = settings.stateDirectory != nil
+        let keepsState = settings.session.stateDirectory != nil
 
         // With a state directory: start from what earlier runs learned, and leave it there for `tail`.
         var store: StateStore?
@@ -54,7 +48,7 @@ public enum ScanRun {
         var indices: [Int32]?
         if keepsState || specs.contains(where: { $0.kind.isNetwork }) {
             // Network sinks need the outbox, which lives in the state store.
-            store = try RunSession.openStore(directory: settings.stateDirectory, reset: settings.resetState)
+            store = try RunSession.openStore(directory: settings.session.stateDirectory, reset: settings.session.resetState)
         }
         if let s = store, keepsState {
             engine = try session.restoreEngine(from: s)
@@ -72,8 +66,8 @@ public enum ScanRun {
         RunSession.limitFuture(engine)
         let sinks: AlertSinks
         do {
-            sinks = try AlertSinks(specs: specs, output: settings.output, names: names, store: store, delivery: session.configuration.delivery,
-                                   caFile: settings.caFile)
+            sinks = try AlertSinks(specs: specs, output: settings.session.output, names: names, store: store, delivery: session.configuration.delivery,
+                                   caFile: settings.session.caFile)
         } catch {
             throw .reporting(error)
         }

@@ -1,6 +1,7 @@
 import Alerting
 import AnomalyEngine
 import Foundation
+import LogFollowing
 import LogIngest
 import LogwatchConfig
 import LogwatchCore
@@ -10,13 +11,8 @@ import LogwatchState
 public struct TailSettings {
     /// Files, globs, or `-` for standard input.
     public var paths: [String]
-    public var configPath: String?
-    public var ingest = IngestOptions()
-    public var output: AlertFormat = .json
-    public var stateDirectory: String?
-    public var resetState = false
-    public var commandLineSinks: [SinkSpec] = []
-    public var caFile: String?
+    /// Configuration, parsing, sinks, and the state directory (the default one when nil).
+    public var session = SessionSettings()
     /// Read files seen for the first time from their start.
     public var fromBeginning = false
     /// Seconds between looks for new data without a change notification.
@@ -34,13 +30,13 @@ public enum TailRun {
     /// follow); exit status 0 then.
     /// - Throws: `RunExit.failed` when the configuration, the sinks or the state cannot be used.
     public static func run(_ settings: TailSettings) throws(RunExit) {
-        let session = try RunSession(configPath: settings.configPath)
+        let session = try RunSession(configPath: settings.session.configPath)
         let fullConfig = session.configuration
         var engineConfig = fullConfig.engine
-        var options = settings.ingest
+        var options = settings.session.ingest
         // The detectors read neither paths nor durations: do not parse them.
         options.fields = .detection
-        let store = try RunSession.openStore(directory: settings.stateDirectory, reset: settings.resetState)
+        let store = try RunSession.openStore(directory: settings.session.stateDirectory, reset: settings.session.resetState)
         var engine = try session.restoreEngine(from: store)
         let eventsBefore = engine.stats.events
         let lateBefore = engine.stats.late
@@ -83,8 +79,8 @@ public enum TailRun {
 
         let sinks: AlertSinks
         do {
-            sinks = try AlertSinks(specs: session.sinkSpecs(adding: settings.commandLineSinks), output: settings.output, names: names, store: store,
-                                   delivery: fullConfig.delivery, caFile: settings.caFile)
+            sinks = try AlertSinks(specs: session.sinkSpecs(adding: settings.session.commandLineSinks), output: settings.session.output, names: names,
+                                   store: store, delivery: fullConfig.delivery, caFile: settings.session.caFile)
         } catch {
             throw .reporting(error)
         }
@@ -166,7 +162,7 @@ public enum TailRun {
             }
             for signal in SignalPipe.take(signals) {
                 if signal == SIGHUP {
-                    reload(&engine, &engineConfig, configPath: settings.configPath)
+                    reload(&engine, &engineConfig, configPath: settings.session.configPath)
                     changed = true
                 } else {
                     stopping = true

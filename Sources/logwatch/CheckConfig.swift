@@ -16,8 +16,9 @@ struct CheckConfig: ParsableCommand {
         do {
             let full = try ConfigFile.load(path: file)
             let c = full.engine
-            let enabled = [c.failedAuth.enabled ? "failed_auth_spike" : nil, c.unexpectedSourceIP.enabled ? "unexpected_source_ip" : nil,
-                           c.volumeSurge.enabled ? "volume_surge" : nil].compactMap { $0 }
+            let on: [DetectorKind: Bool] = [.failedAuthSpike: c.failedAuth.enabled, .unexpectedSourceIP: c.unexpectedSourceIP.enabled,
+                                            .volumeSurge: c.volumeSurge.enabled]
+            let enabled = DetectorKind.allCases.filter { on[$0] == true }.map(\.rawValue)
             let sinks = full.sinks.isEmpty ? "alerts to standard output" : "sinks: " + full.sinks.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: ", ")
             print("\(file): valid; detectors: \(enabled.joined(separator: ", ")); \(c.principals.count) principal\(c.principals.count == 1 ? "" : "s") with allowlists; \(sinks)")
         } catch {

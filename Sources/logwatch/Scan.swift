@@ -63,16 +63,10 @@ struct Scan: ParsableCommand {
 
     func run() throws {
         var settings = ScanSettings(files: files)
-        settings.configPath = config
-        settings.ingest = try input.ingestOptions()
-        settings.output = output
+        settings.session = try SessionSettings(config: config, input: input, output: output, state: state, sinks: sinkOptions)
         settings.since = since
         settings.until = until
         settings.failOnAlert = failOnAlert
-        settings.stateDirectory = state.stateDir
-        settings.resetState = state.resetState
-        settings.commandLineSinks = sinkOptions.commandLineSinks
-        settings.caFile = sinkOptions.caFile
         settings.progress = progressOptions.progress
         settings.deliveryTimeout = deliveryTimeout
         settings.jobs = jobs

@@ -52,13 +52,7 @@ struct Tail: ParsableCommand {
 
     func run() throws {
         var settings = TailSettings(paths: paths)
-        settings.configPath = config
-        settings.ingest = try input.ingestOptions()
-        settings.output = output
-        settings.stateDirectory = state.stateDir
-        settings.resetState = state.resetState
-        settings.commandLineSinks = sinkOptions.commandLineSinks
-        settings.caFile = sinkOptions.caFile
+        settings.session = try SessionSettings(config: config, input: input, output: output, state: state, sinks: sinkOptions)
         settings.fromBeginning = fromBeginning
         settings.pollInterval = pollInterval
         settings.checkpointInterval = checkpointInterval

@@ -35,7 +35,7 @@ import LogwatchState
         let dir = Scratch.directory("scan-run")
         let (config, alerts) = try Self.config(in: dir)
         var settings = ScanSettings(files: Self.samples)
-        settings.configPath = config
+        settings.session.configPath = config
         settings.progress = false
         settings.jobs = jobs
         try ScanRun.run(settings)
@@ -50,7 +50,7 @@ import LogwatchState
         let dir = Scratch.directory("scan-run")
         let (config, alerts) = try Self.config(in: dir)
         var settings = ScanSettings(files: Self.samples)
-        settings.configPath = config
+        settings.session.configPath = config
         settings.progress = false
         settings.since = "2025-11-26T00:00:00Z"
         try ScanRun.run(settings)
@@ -64,30 +64,30 @@ import LogwatchState
         let dir = Scratch.directory("scan-run")
         let (config, alerts) = try Self.config(in: dir)
         var settings = ScanSettings(files: Self.samples)
-        settings.configPath = config
+        settings.session.configPath = config
         settings.progress = false
-        settings.stateDirectory = dir.appendingPathComponent("state").path
+        settings.session.stateDirectory = dir.appendingPathComponent("state").path
         try ScanRun.run(settings)
         try ScanRun.run(settings)
         // Each alert went to the file once: the second run found all of them in the history.
         #expect(try Self.firing(alerts).count == 8)
-        #expect(try StateStore(readingFrom: settings.stateDirectory!).alerts().count == 16)
+        #expect(try StateStore(readingFrom: settings.session.stateDirectory!).alerts().count == 16)
     }
 
     @Test func failuresMapToTheirExitStatus() throws {
         let dir = Scratch.directory("scan-run")
         let (config, _) = try Self.config(in: dir)
         var missing = ScanSettings(files: [Self.samples[0], dir.appendingPathComponent("no-such.log").path])
-        missing.configPath = config
+        missing.session.configPath = config
         missing.progress = false
         #expect(throws: RunExit.failed) { try ScanRun.run(missing) }
 
         var badConfig = ScanSettings(files: [Self.samples[0]])
-        badConfig.configPath = dir.appendingPathComponent("no-such.yml").path
+        badConfig.session.configPath = dir.appendingPathComponent("no-such.yml").path
         #expect(throws: RunExit.failed) { try ScanRun.run(badConfig) }
 
         var failOnAlert = ScanSettings(files: [Self.samples[0]])
-        failOnAlert.configPath = config
+        failOnAlert.session.configPath = config
         failOnAlert.progress = false
         failOnAlert.failOnAlert = true
         #expect(throws: RunExit.alertsFired) { try ScanRun.run(failOnAlert) }
