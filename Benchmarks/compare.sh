@@ -2,6 +2,9 @@
 # Measures logwatch against the physical limit (zstd -dc | wc -l) side by side, in one run.
 #
 #   Benchmarks/compare.sh [RUNS]        # default 5 runs of each, alternated
+#   LOGWATCH_BASELINE_BIN=/tmp/logwatch-old Benchmarks/compare.sh 5
+#                                       # the same scans with another build too, alternated,
+#                                       # for a change's before and after in one run
 #
 # Generates (once, seeded, into $LOGWATCH_BENCH_DIR or /tmp/logwatch-bench) 2,000,000 lines
 # of realistic integration traffic as a combined log and as ECS JSON lines, zstd level 3, and
@@ -16,9 +19,15 @@ DATA=${LOGWATCH_BENCH_DIR:-/tmp/logwatch-bench}
 mkdir -p "$DATA"
 for tool in zstd python3 /usr/bin/time; do command -v "$tool" >/dev/null || { echo "compare.sh needs $tool" >&2; exit 2; }; done
 
-# As the README builds it: the Swift runtime linked in (it starts 12 ms sooner).
-swift build -c release --static-swift-stdlib >/dev/null
-BIN=$PWD/.build/release/logwatch
+# As the README builds it: the Swift runtime linked in (it starts sooner). LOGWATCH_BIN
+# measures a binary built elsewhere instead.
+if [ -n "${LOGWATCH_BIN:-}" ]; then
+    BIN=$(realpath "$LOGWATCH_BIN")
+else
+    swift build -c release --static-swift-stdlib >/dev/null
+    BIN=$PWD/.build/release/logwatch
+fi
+BASE=${LOGWATCH_BASELINE_BIN:+$(realpath "$LOGWATCH_BASELINE_BIN")}
 
 generate() { # lines format file
     [ -s "$3" ] && return
@@ -56,6 +65,11 @@ for i in $(seq "$RUNS"); do
     measure scan-json sh -c "'$BIN' scan '$DATA/json-2M.log.zst' > '$DATA/alerts.json'"
     measure scan-nodes sh -c "'$BIN' scan ${NODES[*]} > '$DATA/alerts.json'"
     measure scan-nodes-jobs1 sh -c "'$BIN' scan --jobs 1 ${NODES[*]} > '$DATA/alerts.json'"
+    if [ -n "$BASE" ]; then
+        measure base-scan-combined sh -c "'$BASE' scan '$DATA/combined-2M.log.zst' > '$DATA/alerts.json'"
+        measure base-scan-json sh -c "'$BASE' scan '$DATA/json-2M.log.zst' > '$DATA/alerts.json'"
+        measure base-scan-nodes sh -c "'$BASE' scan ${NODES[*]} > '$DATA/alerts.json'"
+    fi
 done
 for i in 1 2; do
     measure scan-combined-8M sh -c "'$BIN' scan '$DATA/combined-8M.log.zst' > '$DATA/alerts.json'"
@@ -103,4 +117,13 @@ if command -v fail2ban-regex >/dev/null; then
         "$(grep -m1 '^Lines:' "$DATA/fail2ban.txt" | sed 's/^Lines: //')" "$(lps "$(cat "$DATA/time.txt")")"
 else
     printf -- '- fail2ban-regex: not installed\n'
+fi
+if [ -n "$BASE" ]; then
+    printf '\nThe baseline build (%s), alternated with the runs above:\n\n' "$BASE"
+    printf '| what | this build: ratio | baseline: median s | baseline: ratio | peak RSS MB |\n|---|---|---|---|---|\n'
+    for w in combined:"$zc" json:"$zj" nodes:"$zc"; do
+        name=${w%%:*}; z=${w#*:}
+        printf '| scan, %s | %s | %s | %s | %s |\n' "$name" "$(echo "$(median scan-$name) $z" | awk '{printf "%.2f", $1/$2}')" \
+            "$(median base-scan-$name)" "$(echo "$(median base-scan-$name) $z" | awk '{printf "%.2f", $1/$2}')" "$(peak base-scan-$name)"
+    done
 fi
