@@ -81,6 +81,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LogwatchCoreTests", dependencies: ["LogwatchCore", "TestSupport"]),
         .testTarget(name: "LogIngestTests", dependencies: ["LogIngest", "LogwatchCore", "CZstd", "CZlib", "TestSupport"]),
+        .testTarget(name: "LogFollowingTests", dependencies: ["LogFollowing", "LogIngest", "LogwatchCore", "TestSupport"]),
         .testTarget(name: "AnomalyEngineTests", dependencies: ["AnomalyEngine", "LogwatchCore", "TestSupport"]),
         .testTarget(name: "LogwatchConfigTests", dependencies: ["LogwatchConfig", "TestSupport"]),
         .testTarget(name: "LogwatchStateTests", dependencies: ["LogwatchState", "TestSupport"]),

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+import TestSupport
+import LogIngest
+import LogwatchCore
+@testable import LogFollowing
+
+/// The follower on real files in a scratch directory, driven pass by pass as `tail` drives it
+/// (rescan, then read), with no process and no clock: `now` is given.
+@Suite struct FileFollowerTests {
+    final class Run {
+        let dir = Scratch.directory("follow")
+        let follower: FileFollower
+        var events: [TransactionEvent] = []
+        var now = 0.0
+
+        init(pattern: String = "app.log*", grace: Double = 2) {
+            follower = FileFollower(patterns: [dir.appendingPathComponent(pattern).path], options: IngestOptions(), graceSeconds: grace) { _ in 0 }
+        }
+
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+        /// Appends `count` combined-log lines numbered from `first` (the number is the status's
+        /// last digits, so each line can be told apart) to `name`.
+        func append(_ name: String, _ first: Int, _ count: Int) throws {
+            let handle = FileManager.default.fileExists(atPath: path(name)) ? FileHandle(forWritingAtPath: path(name))! : {
+                FileManager.default.createFile(atPath: path(name), contents: nil)
+                return FileHandle(forWritingAtPath: path(name))!
+            }()
+            handle.seekToEndOfFile()
+            var text = ""
+            for i in first..<first + count {
+                text += "10.0.0.1 - svc [24/Nov/2025:16:00:\(String(format: "%02d", i % 60)) +0000] \"GET /n/\(i) HTTP/1.1\" 200 \(i) \"-\" \"t\"\n"
+            }
+            handle.write(Data(text.utf8))
+            handle.closeFile()
+        }
+
+        /// One pass: look for new files and rotations, then read what is there.
+        func pass(seconds: Double = 0.5) {
+            now += seconds
+            follower.rescan(now: now)
+            _ = follower.read(budget: 100_000, now: now) { events.append($0) }
+        }
+
+        /// The `bytes` field of every event read: which lines, and in what order.
+        var lines: [Int64] { events.compactMap(\.bytes) }
+    }
+
+    @Test func appendedLinesAreReadOnceAsTheyArrive() throws {
+        let run = Run()
+        try run.append("app.log", 0, 10)
+        run.follower.start(checkpoints: [], fromBeginning: true)
+        run.pass()
+        try run.append("app.log", 10, 5)
+        run.pass()
+        run.pass()
+        #expect(run.lines == (0..<15).map(Int64.init))
+    }
+
+    @Test func aFileSeenForTheFirstTimeIsReadFromItsEndUnlessFromBeginning() throws {
+        let run = Run()
+        try run.append("app.log", 0, 10)
+        run.follower.start(checkpoints: [], fromBeginning: false)
+        run.pass()
+        try run.append("app.log", 10, 3)
+        run.pass()
+        #expect(run.lines == [10, 11, 12])
+    }
+
+    @Test func renameRotationFinishesTheOldFileAndReadsTheNewFromItsStart() throws {
+        let run = Run(pattern: "app.log")
+        try run.append("app.log", 0, 5)
+        run.follower.start(checkpoints: [], fromBeginning: true)
+        run.pass()
+        try run.append("app.log", 5, 3)
+        try FileManager.default.moveItem(atPath: run.path("app.log"), toPath: run.path("app.log.1"))
+        try run.append("app.log.1", 8, 2)       // a writer's last lines after the rename
+        try run.append("app.log", 100, 4)
+        for _ in 0..<8 { run.pass() }
+        #expect(run.lines == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100, 101, 102, 103])
+        // Let go of the old file once no pattern names it for the grace period.
+        #expect(run.follower.files.map { ($0.path as NSString).lastPathComponent } == ["app.log"])
+    }
+
+    @Test func copyTruncateRereadsTheFileAndTheCopyIsNotReadTwice() throws {
+        let run = Run()
+        try run.append("app.log", 0, 6)
+        run.follower.start(checkpoints: [], fromBeginning: true)
+        run.pass()
+        try FileManager.default.copyItem(atPath: run.path("app.log"), toPath: run.path("app.log.1"))
+        try Data().write(to: URL(fileURLWithPath: run.path("app.log")))
+        try run.append("app.log", 50, 2)
+        for _ in 0..<4 { run.pass() }
+        #expect(run.lines == [0, 1, 2, 3, 4, 5, 50, 51])
+    }
+
+    @Test func aCheckpointResumesWhereTheLastRunStopped() throws {
+        let first = Run(pattern: "app.log")
+        try first.append("app.log", 0, 4)
+        first.follower.start(checkpoints: [], fromBeginning: true)
+        first.pass()
+        let checkpoints = first.follower.files.map(\.checkpoint)
+        #expect(checkpoints.count == 1)
+        try first.append("app.log", 4, 3)
+
+        let second = FileFollower(patterns: [first.path("app.log")], options: IngestOptions()) { _ in 0 }
+        second.start(checkpoints: checkpoints, fromBeginning: false)
+        second.rescan(now: 1)
+        var lines: [Int64] = []
+        _ = second.read(budget: 1_000, now: 1) { lines.append($0.bytes ?? -1) }
+        #expect(lines == [4, 5, 6])
+    }
+
+    @Test func compressedFilesAreNotFollowed() throws {
+        let run = Run()
+        try run.append("app.log", 0, 2)
+        try Data([0x1F, 0x8B, 0x08, 0x00] + [UInt8](repeating: 0, count: 20)).write(to: URL(fileURLWithPath: run.path("app.log.2.gz")))
+        run.follower.start(checkpoints: [], fromBeginning: true)
+        run.pass()
+        #expect(run.follower.files.map { ($0.path as NSString).lastPathComponent } == ["app.log"])
+        #expect(run.lines == [0, 1])
+    }
+}
