@@ -54,4 +54,12 @@ import Testing
         #expect(DeliveryRules.redact("https://hooks.slack.com/services/T0000AAAA/B0000BBBB/XXXXXXXXXXXXXXXXXXXXXXXX") == "https://hooks.slack.com/services/T0000AAAA/B0000BBBB/***")
         #expect(DeliveryRules.redact("http://127.0.0.1:9093/api/v2/alerts") == "http://127.0.0.1:9093/api/v2/alerts")
     }
+
+    @Test(arguments: [301, 302, 303, 307, 308])
+    func aRedirectIsADeadLetterNamingWhereItPointed(status: Int) {
+        #expect(DeliveryRules.classify(status: status, retryAfter: nil, location: "https://elsewhere.example/hook", body: "moved")
+            == .reject(status: status, body: "a redirect to https://elsewhere.example/hook, not followed"))
+        #expect(DeliveryRules.classify(status: status, retryAfter: nil, body: "")
+            == .reject(status: status, body: "a redirect to no Location, not followed"))
+    }
 }

@@ -223,6 +223,35 @@ import Testing
         #expect(undelivered.stderr.contains("0 waiting, 1 refused"))
     }
 
+    /// A redirect is never followed: a 302 would turn the POST into a body-less GET, a 307
+    /// or 308 would post the signed alert to whatever host `Location` names. The alert is a
+    /// dead letter whose reason names the `Location`.
+    @Test(arguments: [302, 307, 308])
+    func redirectsAreNeverFollowed(status: Int) throws {
+        let (receiver, r, dir) = try scanAgainst("redirect:\(status)")
+        #expect(r.status == 0, "\(r.stderr)")
+        let requests = receiver.requests
+        #expect(requests.count == 1, "\(requests.map { "\($0["method"] ?? "") \($0["path"] ?? "")" })")
+        #expect(requests.allSatisfy { $0["path"] as? String == "/hook" })
+        #expect(r.stderr.contains("0 delivered"), "\(r.stderr)")
+        #expect(r.stderr.contains("refused 1 alert with HTTP \(status)"), "\(r.stderr)")
+        let undelivered = try CLI.run(["alerts", "--state-dir", "state", "--undelivered"], cwd: dir)
+        #expect(undelivered.stdout.contains("REFUSED") && undelivered.stdout.contains("/elsewhere"), "\(undelivered.stdout)")
+    }
+
+    /// An answer is classified by its status, however long its body: a 1 MiB body with a 200
+    /// is one delivery (not a network error retried into a duplicate), with a 404 one dead
+    /// letter (not a retry for ever that blocks the sink's queue).
+    @Test(arguments: [(200, "1 delivered", "0 waiting, 0 refused"), (404, "refused 1 alert with HTTP 404", "0 waiting, 1 refused")])
+    func aLargeAnswerIsClassifiedByItsStatus(status: Int, summary: String, left: String) throws {
+        let (receiver, r, dir) = try scanAgainst("big:\(status)")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(receiver.requests.count == 1, "\(r.stderr)")
+        #expect(r.stderr.contains(summary), "\(r.stderr)")
+        let undelivered = try CLI.run(["alerts", "--state-dir", "state", "--undelivered"], cwd: dir)
+        #expect(undelivered.stderr.contains(left), "\(undelivered.stderr)")
+    }
+
     @Test func undeliveredAlertsSurviveAKillAndGoOutAfterTheRestart() throws {
         let dir = CLI.temporaryDirectory()
         let receiver = try TestReceiver(in: dir)

@@ -82,7 +82,7 @@ class Receiver(BaseHTTPRequestHandler):
             expected = "sha256=" + hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
             valid = hmac.compare_digest(expected, self.headers["X-Logwatch-Signature"]) and abs(time.time() - int(ts)) < 300
         record = {
-            "time": arrived, "path": self.path, "mode": mode, "headers": dict(self.headers),
+            "time": arrived, "method": "POST", "path": self.path, "mode": mode, "headers": dict(self.headers),
             "body": body.decode("utf-8", "replace"), "signature_valid": valid,
         }
         if self.path.endswith("/api/v2/alerts"):
@@ -96,6 +96,13 @@ class Receiver(BaseHTTPRequestHandler):
             time.sleep(float(mode[5:]))
         elif mode == "400":
             status, reply = 400, b'{"error":"unknown field in payload"}'
+        elif mode.startswith("redirect:"):
+            # A redirect to another path of this server: a client that follows it shows up
+            # there (a GET for 301/302/303, the same POST for 307/308).
+            status, headers, reply = int(mode[9:]), {"Location": "/elsewhere"}, b"moved"
+        elif mode.startswith("big:"):
+            # A 1 MiB answer with the given status.
+            status, reply = int(mode[4:]), b"x" * (1 << 20)
         record["status"] = status
         with Receiver.lock:
             with open(self.server.log_file, "a") as f:
@@ -109,6 +116,17 @@ class Receiver(BaseHTTPRequestHandler):
             self.wfile.write(reply)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def do_GET(self):
+        # Only a client that followed a redirect asks for anything: record it.
+        record = {"time": time.time(), "method": "GET", "path": self.path, "mode": "", "headers": dict(self.headers),
+                  "body": "", "signature_valid": None, "status": 200}
+        with Receiver.lock:
+            with open(self.server.log_file, "a") as f:
+                f.write(json.dumps(record) + "\n")
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
 
 def main():

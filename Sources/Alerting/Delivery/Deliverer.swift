@@ -51,8 +51,12 @@ public final class Deliverer: @unchecked Sendable {
             report("logwatch: \(n) undelivered alert\(n == 1 ? "" : "s") in the outbox for sink '\(sink)', which is not configured now; they stay there (logwatch alerts --undelivered)")
         }
         Task.detached { [self] in
-            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(
-                timeout: .init(connect: .milliseconds(Int64(connectTimeout * 1000)), read: .milliseconds(Int64(timeout * 1000)))))
+            var configuration = HTTPClient.Configuration(
+                timeout: .init(connect: .milliseconds(Int64(connectTimeout * 1000)), read: .milliseconds(Int64(timeout * 1000))))
+            // A redirect is never followed: it would turn the POST into a GET that carries
+            // nothing, or send the signed alert to a host nobody configured.
+            configuration.redirectConfiguration = .disallow
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             await run(client)
             try? await client.shutdown()
             finished.signal()
@@ -220,12 +224,27 @@ public final class Deliverer: @unchecked Sendable {
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
-            let head = try await response.body.collect(upTo: 64 * 1024)
-            let text = String(decoding: head.readableBytesView.prefix(512), as: UTF8.self)
-            return DeliveryRules.classify(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), body: text, now: now)
+            // The status decides. Of the body only the start is read, for a message: however
+            // long the rest, an answer is never mistaken for a network error.
+            let text = await Self.start(of: response.body)
+            return DeliveryRules.classify(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"),
+                                          location: response.headers.first(name: "Location"), body: text, now: now)
         } catch {
             return .retry(reason: Self.describe(error), after: nil)
         }
+    }
+
+    /// The first `limit` bytes of a response body as text; the rest is not read (letting go of
+    /// the body ends the transfer). A body that breaks off gives what arrived before.
+    static func start(of body: HTTPClientResponse.Body, limit: Int = 512) async -> String {
+        var head: [UInt8] = []
+        do {
+            for try await chunk in body {
+                head += chunk.readableBytesView.prefix(limit - head.count)
+                if head.count >= limit { break }
+            }
+        } catch {}
+        return String(decoding: head, as: UTF8.self)
     }
 
     /// A network error in a few words, without the URL (it may carry a token).

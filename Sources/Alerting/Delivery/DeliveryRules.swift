@@ -8,18 +8,19 @@ public enum AttemptOutcome: Equatable, Sendable {
     /// Try again: a network error, a timeout, 408, 429 or 5xx. `after` is the receiver's
     /// `Retry-After` in seconds, when it gave one.
     case retry(reason: String, after: Double?)
-    /// Never retried (another 4xx, or 1xx/3xx): kept as a dead letter with the status and the
-    /// start of the response.
+    /// Never retried (another 4xx, 1xx, or a 3xx, since redirects are not followed): kept as a
+    /// dead letter with the status and the start of the response, or where a redirect pointed.
     case reject(status: Int, body: String)
 }
 
 /// The rules of delivery, apart from any I/O so they can be tested on their own.
 public enum DeliveryRules {
     /// How an HTTP answer is treated.
-    public static func classify(status: Int, retryAfter: String?, body: String, now: Date = Date()) -> AttemptOutcome {
+    public static func classify(status: Int, retryAfter: String?, location: String? = nil, body: String, now: Date = Date()) -> AttemptOutcome {
         switch status {
         case 200..<300: return .delivered
         case 408, 429, 500..<600: return .retry(reason: "HTTP \(status)", after: retryAfter.flatMap { parseRetryAfter($0, now: now) })
+        case 300..<400: return .reject(status: status, body: "a redirect to \(location ?? "no Location"), not followed")
         default: return .reject(status: status, body: body)
         }
     }
