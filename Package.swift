@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "LogIngestTests", dependencies: ["LogIngest", "LogwatchCore", "CZstd", "CZlib", "TestSupport"]),
         .testTarget(name: "LogFollowingTests", dependencies: ["LogFollowing", "LogIngest", "LogwatchCore", "TestSupport"]),
         .testTarget(name: "AnomalyEngineTests", dependencies: ["AnomalyEngine", "LogwatchCore", "TestSupport"]),
-        .testTarget(name: "LogwatchConfigTests", dependencies: ["LogwatchConfig", "TestSupport"]),
+        .testTarget(name: "LogwatchConfigTests", dependencies: ["LogwatchConfig", "AnomalyEngine", "LogwatchCore", "TestSupport"]),
         .testTarget(name: "LogwatchStateTests", dependencies: ["LogwatchState", "TestSupport"]),
         .testTarget(name: "AlertingTests", dependencies: ["Alerting", "LogwatchCore", "LogwatchConfig", "LogwatchState", "TestSupport"]),
         .testTarget(name: "TrafficReportTests", dependencies: ["TrafficReport", "AnomalyEngine", "LogwatchCore", "TestSupport"]),

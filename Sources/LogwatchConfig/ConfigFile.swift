@@ -71,10 +71,10 @@ public struct ConfigFile: Sendable {
         var config = EngineConfiguration()
         for (key, value) in try mapping(root, "", allowed: Self.topKeys) {
             switch key {
-            case "max_lateness": config.maxLatenessSeconds = try duration(value, key)
-            case "max_future": config.maxFutureSeconds = try duration(value, key, min: 60)
-            case "max_keys": config.maxKeys = try integer(value, key, min: 1)
-            case "realert": config.realertSeconds = try duration(value, key)
+            case "max_lateness": config.maxLatenessSeconds = try duration(value, key, max: Self.day)
+            case "max_future": config.maxFutureSeconds = try duration(value, key, min: 60, max: Self.year)
+            case "max_keys": config.maxKeys = try integer(value, key, min: 1, max: 100_000_000)
+            case "realert": config.realertSeconds = try duration(value, key, max: Self.year)
             case "detectors": try detectors(value, into: &config)
             case "principals": config.principals = try principals(value)
             case "sinks": full.sinks = try sinks(value)
@@ -133,7 +133,7 @@ public struct ConfigFile: Sendable {
                     }
                 case "batch": sink.batch = try integer(v, p, min: 1, max: 10_000)
                 case "signing_secret": sink.signingSecret = SecretReference(try text(v, p))
-                case "resend": sink.resendSeconds = try duration(v, p, min: 1)
+                case "resend": sink.resendSeconds = try duration(v, p, min: 1, max: Self.day)
                 case "generator_url": sink.generatorURL = try text(v, p)
                 case "ca_file": sink.caFile = try text(v, p)
                 case "client_certificate": sink.clientCertificate = try text(v, p)
@@ -161,11 +161,11 @@ public struct ConfigFile: Sendable {
         for (k, v) in try mapping(node, "delivery", allowed: ["connect_timeout", "timeout", "initial_backoff", "max_backoff", "outbox_limit"]) {
             let p = "delivery.\(k)"
             switch k {
-            case "connect_timeout": d.connectTimeoutSeconds = Double(try duration(v, p, min: 1))
-            case "timeout": d.timeoutSeconds = Double(try duration(v, p, min: 1))
-            case "initial_backoff": d.initialBackoffSeconds = Double(try duration(v, p, min: 1))
-            case "max_backoff": d.maxBackoffSeconds = Double(try duration(v, p, min: 1))
-            case "outbox_limit": d.outboxLimit = try integer(v, p, min: 1)
+            case "connect_timeout": d.connectTimeoutSeconds = Double(try duration(v, p, min: 1, max: Self.hour))
+            case "timeout": d.timeoutSeconds = Double(try duration(v, p, min: 1, max: Self.hour))
+            case "initial_backoff": d.initialBackoffSeconds = Double(try duration(v, p, min: 1, max: Self.hour))
+            case "max_backoff": d.maxBackoffSeconds = Double(try duration(v, p, min: 1, max: Self.day))
+            case "outbox_limit": d.outboxLimit = try integer(v, p, min: 1, max: 100_000_000)
             default: break
             }
         }
@@ -189,7 +189,7 @@ public struct ConfigFile: Sendable {
                     let p = "\(path).\(k)"
                     switch k {
                     case "enabled": s.enabled = try boolean(v, p)
-                    case "resolve_after": s.resolveAfterMinutes = try minutes(v, p)
+                    case "resolve_after": s.resolveAfterMinutes = try minutes(v, p, max: 7 * Self.day)
                     case "source_ip": s.sourceIP = try burst(v, p, defaults: FailedAuthSettings().sourceIP!)
                     case "principal": s.principal = try burst(v, p, defaults: FailedAuthSettings().principal!)
                     case "global": s.global = try rate(v, p, defaults: FailedAuthSettings().global!)
@@ -205,11 +205,11 @@ public struct ConfigFile: Sendable {
                     case "enabled": s.enabled = try boolean(v, p)
                     case "allowlists": s.allowlists = try boolean(v, p)
                     case "learning": s.learning = try boolean(v, p)
-                    case "learning_period": s.learningSeconds = try duration(v, p)
+                    case "learning_period": s.learningSeconds = try duration(v, p, max: Self.year)
                     case "ipv4_prefix": s.ipv4Prefix = try integer(v, p, min: 0, max: 32)
                     case "ipv6_prefix": s.ipv6Prefix = try integer(v, p, min: 0, max: 128)
-                    case "max_networks_per_principal": s.maxNetworksPerPrincipal = try integer(v, p, min: 1)
-                    case "resolve_after": s.resolveAfterMinutes = try minutes(v, p)
+                    case "max_networks_per_principal": s.maxNetworksPerPrincipal = try integer(v, p, min: 1, max: 65_536)
+                    case "resolve_after": s.resolveAfterMinutes = try minutes(v, p, max: 7 * Self.day)
                     default: break
                     }
                 }
@@ -220,7 +220,7 @@ public struct ConfigFile: Sendable {
                     let p = "\(path).\(k)"
                     switch k {
                     case "enabled": s.enabled = try boolean(v, p)
-                    case "resolve_after": s.resolveAfterMinutes = try minutes(v, p)
+                    case "resolve_after": s.resolveAfterMinutes = try minutes(v, p, max: 7 * Self.day)
                     case "principal": s.principal = try rate(v, p, defaults: VolumeSurgeSettings().principal!)
                     case "global": s.global = try rate(v, p, defaults: VolumeSurgeSettings().global!)
                     default: break
@@ -240,14 +240,13 @@ public struct ConfigFile: Sendable {
             let p = "\(path).\(k)"
             switch k {
             case "short_window": t.shortWindowMinutes = try minutes(v, p)
-            case "short_threshold": t.shortThreshold = try integer(v, p, min: 1)
+            case "short_threshold": t.shortThreshold = try integer(v, p, min: 1, max: Self.countLimit)
             case "long_window": t.longWindowMinutes = try minutes(v, p)
-            case "long_threshold": t.longThreshold = try integer(v, p, min: 1)
-            case "min_distinct": t.minDistinct = try integer(v, p, min: 1)
+            case "long_threshold": t.longThreshold = try integer(v, p, min: 1, max: Self.countLimit)
+            case "min_distinct": t.minDistinct = try integer(v, p, min: 1, max: 1_000_000)
             default: break
             }
         }
-        guard t.longWindowMinutes <= 24 * 60 else { throw error(node, "\(path).long_window: at most 24h") }
         return t
     }
 
@@ -258,16 +257,15 @@ public struct ConfigFile: Sendable {
             let p = "\(path).\(k)"
             switch k {
             case "window": t.windowMinutes = try minutes(v, p)
-            case "ratio": t.ratio = try number(v, p, min: 1)
-            case "peak_ratio": t.peakRatio = try number(v, p, min: 0)
-            case "min_count": t.minCount = try integer(v, p, min: 1)
-            case "learning_period": t.learningSeconds = try duration(v, p)
-            case "baseline_half_life": t.baselineHalfLifeSeconds = try duration(v, p, min: 60)
-            case "peak_half_life": t.peakHalfLifeSeconds = try duration(v, p, min: 60)
+            case "ratio": t.ratio = try number(v, p, min: 1, max: 1_000_000)
+            case "peak_ratio": t.peakRatio = try number(v, p, min: 0, max: 1_000_000)
+            case "min_count": t.minCount = try integer(v, p, min: 1, max: Self.countLimit)
+            case "learning_period": t.learningSeconds = try duration(v, p, max: Self.year)
+            case "baseline_half_life": t.baselineHalfLifeSeconds = try duration(v, p, min: 60, max: Self.year)
+            case "peak_half_life": t.peakHalfLifeSeconds = try duration(v, p, min: 60, max: Self.year)
             default: break
             }
         }
-        guard t.windowMinutes <= 24 * 60 else { throw error(node, "\(path).window: at most 24h") }
         return t
     }
 
@@ -329,25 +327,39 @@ public struct ConfigFile: Sendable {
         return v
     }
 
-    private func number(_ node: Node, _ path: String, min: Double) throws -> Double {
+    private func number(_ node: Node, _ path: String, min: Double, max: Double) throws -> Double {
         guard case .scalar = node, let text = node.string, let v = Double(text), v.isFinite else {
             throw error(node, "\(path): expected a number, got '\(node.string ?? "a collection")'")
         }
         guard v >= min else { throw error(node, "\(path): must be at least \(NumberFormat.decimal(min))") }
+        guard v <= max else { throw error(node, "\(path): must be at most \(NumberFormat.decimal(max))") }
         return v
     }
 
     /// `90s`, `15m`, `6h`, `7d`, or a number of seconds.
-    private func duration(_ node: Node, _ path: String, min: Int64 = 0) throws -> Int64 {
+    /// The ranges that keep every time in milliseconds and every count far from overflow.
+    static let hour: Int64 = 3_600, day: Int64 = 86_400, year: Int64 = 365 * 86_400
+    static let countLimit = 1_000_000_000
+
+    /// `90s`, `15m`, `6h`, `7d`, or a number of seconds, from `min` to `max` seconds.
+    private func duration(_ node: Node, _ path: String, min: Int64 = 0, max: Int64) throws -> Int64 {
         guard case .scalar = node, let text = node.string, let seconds = Self.parseDuration(text) else {
             throw error(node, "\(path): expected a duration such as 90s, 15m, 6h or 7d, got '\(node.string ?? "a collection")'")
         }
         guard seconds >= min else { throw error(node, "\(path): must be at least \(min) s") }
+        guard seconds <= max else { throw error(node, "\(path): must be at most \(Self.durationText(max)) (\(NumberFormat.grouped(max)) s)") }
         return seconds
     }
 
-    private func minutes(_ node: Node, _ path: String) throws -> Int {
-        let seconds = try duration(node, path, min: 60)
+    /// `1h`, `1d`, `365d`: a whole number of the largest unit that divides `seconds`.
+    static func durationText(_ seconds: Int64) -> String {
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3_600), ("m", 60)] where seconds % size == 0 { return "\(seconds / size)\(unit)" }
+        return "\(seconds)s"
+    }
+
+    /// A window or resolution delay in whole minutes, from 1 minute to `max` seconds.
+    private func minutes(_ node: Node, _ path: String, max: Int64 = day) throws -> Int {
+        let seconds = try duration(node, path, min: 60, max: max)
         guard seconds % 60 == 0 else { throw error(node, "\(path): windows are whole minutes") }
         return Int(seconds / 60)
     }

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 import TestSupport
+import AnomalyEngine
 import LogwatchConfig
+import LogwatchCore
 
 @Suite struct ConfigFileTests {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -42,6 +44,62 @@ import LogwatchConfig
         } throws: { error in
             "\(error)".contains(message)
         }
+    }
+
+    /// Values that would overflow a time in milliseconds, or a count, once the engine or the
+    /// deliverer uses them: refused where they are read, with the line and the key.
+    @Test(arguments: [
+        ("realert: 106751991168d\n", "t.yml:1: realert: must be at most 365d"),
+        ("max_lateness: 9999999999999999s\n", "t.yml:1: max_lateness: must be at most 1d"),
+        ("max_future: 99999999999m\n", "t.yml:1: max_future: must be at most 365d"),
+        ("detectors:\n  unexpected_source_ip:\n    learning_period: 9999999999d\n", "t.yml:3: detectors.unexpected_source_ip.learning_period: must be at most 365d"),
+        ("detectors:\n  volume_surge:\n    global:\n      baseline_half_life: 99999999w\n", "t.yml:4: detectors.volume_surge.global.baseline_half_life: must be at most 365d"),
+        ("detectors:\n  failed_auth_spike:\n    resolve_after: 30d\n", "t.yml:3: detectors.failed_auth_spike.resolve_after: must be at most 7d"),
+        ("detectors:\n  failed_auth_spike:\n    source_ip:\n      short_window: 2d\n", "t.yml:4: detectors.failed_auth_spike.source_ip.short_window: must be at most 1d"),
+        ("detectors:\n  volume_surge:\n    principal:\n      min_count: 99999999999999\n", "t.yml:4: detectors.volume_surge.principal.min_count: 99999999999999 is out of range"),
+        ("detectors:\n  volume_surge:\n    principal:\n      ratio: 1e300\n", "t.yml:4: detectors.volume_surge.principal.ratio: must be at most 1000000"),
+        ("max_keys: 9223372036854775807\n", "t.yml:1: max_keys: 9223372036854775807 is out of range"),
+        ("delivery:\n  timeout: 9999999999999s\n", "t.yml:2: delivery.timeout: must be at most 1h"),
+        ("delivery:\n  max_backoff: 100d\n", "t.yml:2: delivery.max_backoff: must be at most 1d"),
+    ])
+    func valuesThatWouldOverflowAreRefusedWithTheirLineAndKey(yaml: String, message: String) {
+        #expect {
+            _ = try parse(yaml)
+        } throws: { error in
+            "\(error)".hasPrefix(message)
+        }
+    }
+
+    /// The largest values accepted run: an engine configured with every maximum judges events,
+    /// closes its windows and saves its state without trapping.
+    @Test func theLargestAcceptedValuesRun() throws {
+        let c = try parse("""
+            max_lateness: 1d
+            max_future: 365d
+            max_keys: 100000000
+            realert: 365d
+            detectors:
+              failed_auth_spike:
+                resolve_after: 7d
+                source_ip: {short_window: 1d, long_window: 1d, short_threshold: 1000000000, long_threshold: 1000000000}
+                global: {window: 1d, ratio: 1000000, peak_ratio: 1000000, min_count: 1000000000, learning_period: 365d, baseline_half_life: 365d, peak_half_life: 365d}
+              unexpected_source_ip: {learning_period: 365d, resolve_after: 7d, max_networks_per_principal: 65536}
+              volume_surge:
+                resolve_after: 7d
+                principal: {window: 1d, learning_period: 365d}
+            delivery: {connect_timeout: 1h, timeout: 1h, initial_backoff: 1h, max_backoff: 1d, outbox_limit: 100000000}
+            """)
+        let engine = Engine(configuration: c.engine)
+        engine.futureLimit = Int64.max
+        var alerts: [Alert] = []
+        for i in 0..<2_000 {
+            engine.process(TransactionEvent(time: 1_764_000_000_000 + Int64(i) * 60_000, sourceIP: IPAddress("192.0.2.\(i % 200)"), principal: "svc",
+                                            status: i % 3 == 0 ? 401 : 200, outcome: i % 3 == 0 ? .authFailure : .success), into: &alerts)
+        }
+        engine.finish(into: &alerts)
+        let saved = engine.snapshot()
+        #expect(try Engine(configuration: c.engine).restore(saved).isEmpty)
+        #expect(engine.stats.events == 2_000)
     }
 
     @Test func aFileEveryUserCanWriteIsRefused() throws {
