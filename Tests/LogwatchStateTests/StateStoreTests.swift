@@ -80,6 +80,46 @@ import LogwatchCore
         _ = first
     }
 
+    /// The lock is held on the directory itself: deleting `lock` (or replacing it) while a
+    /// store is open must not let a second one in.
+    @Test func aDeletedLockFileDoesNotLetASecondStoreIn() throws {
+        let dir = directory()
+        let first = try StateStore(directory: dir)
+        try FileManager.default.removeItem(atPath: dir + "/lock")
+        #expect {
+            _ = try StateStore(directory: dir)
+        } throws: { error in
+            "\(error)".contains("in use by another logwatch")
+        }
+        _ = first
+        // Once the first is closed, the directory is free again.
+        _ = consume first
+        #expect(throws: Never.self) { _ = try StateStore(directory: dir) }
+    }
+
+    @Test(arguments: [0o770, 0o720, 0o702])
+    func aDirectoryOthersCanWriteIsRefused(mode: Int) throws {
+        let dir = directory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        chmod(dir, mode_t(mode))
+        #expect {
+            _ = try StateStore(directory: dir)
+        } throws: { error in
+            "\(error)".contains("writable by others than its owner")
+        }
+    }
+
+    @Test func aDatabaseOthersCanWriteIsRefused() throws {
+        let dir = directory()
+        _ = try StateStore(directory: dir)
+        chmod(dir + "/state.sqlite", 0o666)
+        #expect {
+            _ = try StateStore(directory: dir)
+        } throws: { error in
+            "\(error)".contains("state.sqlite is writable by others than its owner")
+        }
+    }
+
     @Test func aDirectoryEveryUserCanWriteIsRefused() throws {
         let dir = directory()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -87,7 +127,7 @@ import LogwatchCore
         #expect {
             _ = try StateStore(directory: dir)
         } throws: { error in
-            "\(error)".contains("is writable by every user (mode 777)")
+            "\(error)".contains("is writable by others than its owner (mode 777)")
         }
     }
 
