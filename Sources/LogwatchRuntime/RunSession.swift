@@ -69,6 +69,18 @@ public struct RunSession {
         }
     }
 
+    /// A new private directory (mode 0700) under `$TMPDIR`, else `/tmp`, for the outbox of a
+    /// scan that keeps no state.
+    public static func temporaryStateDirectory() throws(RunExit) -> String {
+        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp"
+        var template = Array((base.hasSuffix("/") ? base : base + "/").utf8CString.dropLast()) + Array("logwatch-scan-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            printError("logwatch: cannot make a temporary outbox in \(base): \(String(cString: strerror(errno)))")
+            throw .failed
+        }
+        return String(cString: made)
+    }
+
     /// An engine of this configuration holding the store's saved state.
     public func restoreEngine(from store: StateStore) throws(RunExit) -> Engine {
         let engine = Engine(configuration: engineConfiguration)

@@ -46,9 +46,15 @@ public enum ScanRun {
         let engine: Engine
         let names: InputNames
         var indices: [Int32]?
-        if keepsState || specs.contains(where: { $0.kind.isNetwork }) {
-            // Network sinks need the outbox, which lives in the state store.
+        // Network sinks need the outbox, which lives in a state store. Without a state
+        // directory a scan keeps no state: its outbox is a private temporary one, so no
+        // earlier run's history holds its alerts back.
+        var temporary: String?
+        if keepsState {
             store = try RunSession.openStore(directory: settings.session.stateDirectory, reset: settings.session.resetState)
+        } else if specs.contains(where: { $0.kind.isNetwork }) {
+            temporary = try RunSession.temporaryStateDirectory()
+            store = try RunSession.openStore(directory: temporary, reset: false)
         }
         if let s = store, keepsState {
             engine = try session.restoreEngine(from: s)
@@ -122,9 +128,12 @@ public enum ScanRun {
             deliverer.stop()
             let c = deliverer.counts
             printError("  delivery: \(c.delivered) delivered, \(c.retried) retried attempts, \(c.dead) refused (logwatch alerts --undelivered)")
-            if left > 0 {
+            if left > 0, temporary != nil {
+                printError("  \(left) alert\(left == 1 ? "" : "s") not delivered within --delivery-timeout \(settings.deliveryTimeout): kept in the outbox in \(store.directory), sent only by a scan or tail given --state-dir \(store.directory)")
+            } else if left > 0 {
                 printError("  \(left) alert\(left == 1 ? "" : "s") not delivered within --delivery-timeout \(settings.deliveryTimeout): kept in the outbox in \(store.directory), sent by the next scan or tail")
             }
+            if left == 0, let temporary { try? FileManager.default.removeItem(atPath: temporary) }
         }
         if merge.failed { throw .failed }
         if settings.failOnAlert && emitter.tally.firing > 0 { throw .alertsFired }

@@ -252,6 +252,30 @@ import Testing
         #expect(undelivered.stderr.contains(left), "\(undelivered.stderr)")
     }
 
+    /// Without --state-dir a scan keeps no state, with network sinks too: a second run over
+    /// the same file prints and delivers everything again (an earlier run's history in the
+    /// default state directory held them all back), and its temporary outbox is removed.
+    @Test func aScanWithoutStateDirDeliversEveryRunAndLeavesNothingBehind() throws {
+        let dir = CLI.temporaryDirectory()
+        let receiver = try TestReceiver(in: dir)
+        let log = Self.burstLog(dir)
+        let tmp = dir.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        let env = ["TMPDIR": tmp.path, "XDG_STATE_HOME": dir.appendingPathComponent("xdg").path]
+        var delivered: [Int] = []
+        for _ in 0..<2 {
+            let before = receiver.requests.count
+            let r = try CLI.run(["scan", "--webhook", receiver.url + "/hook", "--delivery-timeout", "20s", log.path], cwd: dir, environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(!r.stderr.contains("already in the state's history"), "\(r.stderr)")
+            #expect(r.stderr.contains("0 refused"), "\(r.stderr)")
+            delivered.append(receiver.requests.count - before)
+        }
+        #expect(delivered[0] > 0 && delivered[0] == delivered[1], "\(delivered)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("xdg/logwatch").path))
+    }
+
     @Test func undeliveredAlertsSurviveAKillAndGoOutAfterTheRestart() throws {
         let dir = CLI.temporaryDirectory()
         let receiver = try TestReceiver(in: dir)
