@@ -125,9 +125,14 @@ public final class FileFollower {
             }
             for path in paths {
                 var st = stat()
-                guard stat(path, &st) == 0 else { continue }
+                guard stat(path, &st) == 0 else {
+                    if errno == ELOOP, skippedPaths.insert(path).inserted { notices.append("\(path): a loop of symbolic links; not followed") }
+                    continue
+                }
                 guard (st.st_mode & S_IFMT) == S_IFREG else {
-                    if skippedPaths.insert(path).inserted, (st.st_mode & S_IFMT) == S_IFDIR { notices.append("\(path): a directory, not followed") }
+                    if skippedPaths.insert(path).inserted {
+                        notices.append("\(path): \(Self.kind(st.st_mode)), not a regular file; not followed")
+                    }
                     continue
                 }
                 let id = FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
@@ -157,9 +162,14 @@ public final class FileFollower {
             if skippedPaths.insert(path).inserted { notices.append("\(path): compressed, not followed (use logwatch scan for rotated archives)") }
             return nil
         }
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if skippedPaths.insert(path).inserted { notices.append("\(path): cannot open (\(String(cString: strerror(errno))))") }
+        let fd: Int32
+        switch Self.openRegular(path) {
+        case .opened(let opened): fd = opened
+        case .notRegular(let kind):
+            if skippedPaths.insert(path).inserted { notices.append("\(path): \(kind), not a regular file; not followed") }
+            return nil
+        case .failed(let reason):
+            if skippedPaths.insert(path).inserted { notices.append("\(path): cannot open (\(reason))") }
             return nil
         }
         var st = stat()
@@ -236,10 +246,46 @@ public final class FileFollower {
         }
     }
 
+    enum Opening {
+        case opened(Int32)
+        case notRegular(String)
+        case failed(String)
+    }
+
+    /// Opens `path` for reading if it is a regular file. Never blocks: a FIFO (or a device)
+    /// put where a log was would block `open` until a writer came, so the open is
+    /// non-blocking and the descriptor's own type decides, not a `stat` of the name before.
+    static func openRegular(_ path: String) -> Opening {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard fd >= 0 else { return .failed(String(cString: strerror(errno))) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            return .failed(reason)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            return .notRegular(kind(st.st_mode))
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return .opened(fd)
+    }
+
+    /// What a non-regular file is, for a notice.
+    static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: "a directory"
+        case S_IFIFO: "a FIFO"
+        case S_IFSOCK: "a socket"
+        case S_IFCHR, S_IFBLK: "a device"
+        default: "of another kind"
+        }
+    }
+
     /// Whether the file at `path` starts with the bytes the checkpoint was taken over.
     private static func sameFile(_ cp: FileCheckpoint, path: String) -> Bool {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
+        guard case .opened(let fd) = openRegular(path) else { return false }
         defer { close(fd) }
         return Fingerprint.of(fd, length: cp.fingerprintLength) == cp.fingerprint
     }

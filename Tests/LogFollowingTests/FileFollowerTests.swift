@@ -121,4 +121,45 @@ import LogwatchCore
         #expect(run.follower.files.map { ($0.path as NSString).lastPathComponent } == ["app.log"])
         #expect(run.lines == [0, 1])
     }
+
+    /// A FIFO put where a followed log was, while tail was stopped: opening it would block
+    /// until a writer came, and every other file with it. The follower must go on, say what
+    /// it skipped, and keep reading the other files.
+    @Test func aFIFOInPlaceOfAFollowedFileNeverBlocks() throws {
+        let run = Run()
+        try run.append("app.log", 0, 3)
+        run.follower.start(checkpoints: [], fromBeginning: true)
+        run.pass()
+        let checkpoints = run.follower.files.map(\.checkpoint)
+        try FileManager.default.removeItem(atPath: run.path("app.log"))
+        #expect(mkfifo(run.path("app.log"), 0o600) == 0)
+        #expect(mkfifo(run.path("app.log.fifo"), 0o600) == 0)
+        try run.append("app.log.1", 10, 2)
+
+        final class Outcome: @unchecked Sendable { var lines: [Int64] = []; var notices: [String] = [] }
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        let pattern = run.path("app.log*")
+        Thread.detachNewThread {
+            let next = FileFollower(patterns: [pattern], options: IngestOptions()) { _ in 0 }
+            next.start(checkpoints: checkpoints, fromBeginning: true)
+            next.rescan(now: 1)
+            _ = next.read(budget: 1_000, now: 1) { outcome.lines.append($0.bytes ?? -1) }
+            outcome.notices = next.takeNotices()
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + 10) == .success else {
+            Issue.record("the follower blocked on a FIFO")
+            return
+        }
+        #expect(outcome.lines == [10, 11])
+        #expect(outcome.notices.contains { $0.hasSuffix("app.log: a FIFO, not a regular file; not followed") }, "\(outcome.notices)")
+    }
+
+    @Test func aLoopOfSymbolicLinksGetsANotice() throws {
+        let run = Run(pattern: "loop.log")
+        try FileManager.default.createSymbolicLink(atPath: run.path("loop.log"), withDestinationPath: run.path("loop.log"))
+        run.follower.start(checkpoints: [], fromBeginning: true)
+        #expect(run.follower.takeNotices().contains { $0.hasSuffix("loop.log: a loop of symbolic links; not followed") })
+    }
 }
