@@ -43,8 +43,15 @@ public struct ConfigFile: Sendable {
             defer { try? handle.close() }
             // Checked on the open file, so a swap between check and read changes nothing.
             var st = stat()
-            if fstat(handle.fileDescriptor, &st) == 0 && st.st_mode & S_IWOTH != 0 {
-                throw ConfigError(file: path, line: nil, message: "writable by every user (mode \(String(st.st_mode & 0o777, radix: 8))): anyone could turn detectors off or send alerts elsewhere; run chmod o-w \(path)")
+            // Whoever can write it can turn detectors off or send alerts elsewhere: its owner
+            // (the user logwatch runs as, or root) alone.
+            if fstat(handle.fileDescriptor, &st) == 0 {
+                if st.st_mode & (S_IWGRP | S_IWOTH) != 0 {
+                    throw ConfigError(file: path, line: nil, message: "writable by others than its owner (mode \(String(st.st_mode & 0o777, radix: 8))): they could turn detectors off or send alerts elsewhere; run chmod go-w \(path)")
+                }
+                if st.st_uid != geteuid() && st.st_uid != 0 {
+                    throw ConfigError(file: path, line: nil, message: "belongs to another user (uid \(st.st_uid)), who could turn detectors off or send alerts elsewhere; it must be the file of the user logwatch runs as, or root's")
+                }
             }
             data = try handle.readToEnd() ?? Data()
         } catch let error as ConfigError {

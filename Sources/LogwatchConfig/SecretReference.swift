@@ -25,11 +25,16 @@ public struct SecretReference: Sendable, Equatable, CustomStringConvertible {
             let path = String(text.dropFirst(5))
             guard let handle = FileHandle(forReadingAtPath: path) else { throw SecretError(message: "cannot read \(path)") }
             defer { try? handle.close() }
-            // Like ssh with private keys: a secret others can read is no longer a secret, and one
-            // others can write lets them choose it.
+            // Like ssh with private keys: a secret anyone but its owner can read is no longer a
+            // secret, and one they can write lets them choose it. Root's files are trusted.
             var st = stat()
-            if fstat(handle.fileDescriptor, &st) == 0 && st.st_mode & (S_IROTH | S_IWOTH) != 0 {
-                throw SecretError(message: "\(path) is readable or writable by every user (mode \(String(st.st_mode & 0o777, radix: 8))); run chmod o-rw \(path)")
+            if fstat(handle.fileDescriptor, &st) == 0 {
+                if st.st_mode & 0o077 != 0 {
+                    throw SecretError(message: "\(path) is readable or writable by others than its owner (mode \(String(st.st_mode & 0o777, radix: 8))); run chmod 600 \(path)")
+                }
+                if st.st_uid != geteuid() && st.st_uid != 0 {
+                    throw SecretError(message: "\(path) belongs to another user (uid \(st.st_uid)); a secret must be the file of the user logwatch runs as, or root's")
+                }
             }
             let data = (try? handle.readToEnd()) ?? Data()
             var value = String(decoding: data, as: UTF8.self)

@@ -102,15 +102,34 @@ import LogwatchCore
         #expect(engine.stats.events == 2_000)
     }
 
-    @Test func aFileEveryUserCanWriteIsRefused() throws {
+    @Test(arguments: [0o666, 0o664, 0o620, 0o602])
+    func aFileOthersThanItsOwnerCanWriteIsRefused(mode: Int) throws {
         let file = Scratch.directory("config").appendingPathComponent("logwatch.yml")
         try "max_keys: 10\n".write(to: file, atomically: true, encoding: .utf8)
+        chmod(file.path, 0o644)
         #expect(try ConfigFile.load(path: file.path).engine.maxKeys == 10)
-        chmod(file.path, 0o666)
+        chmod(file.path, mode_t(mode))
         #expect {
             _ = try ConfigFile.load(path: file.path)
         } throws: { error in
-            "\(error)".contains("writable by every user")
+            "\(error)".contains("logwatch.yml: writable by others than its owner (mode \(String(mode, radix: 8)))")
+        }
+    }
+
+    /// Like ssh with private keys: 0600 or 0400, nothing for the group or others.
+    @Test(arguments: [0o640, 0o604, 0o660, 0o644])
+    func aSecretFileOthersCanReadIsRefused(mode: Int) throws {
+        let file = Scratch.directory("secret").appendingPathComponent("hmac.key")
+        try "s3cret\n".write(to: file, atomically: true, encoding: .utf8)
+        chmod(file.path, 0o600)
+        #expect(try SecretReference("file:" + file.path).resolve() == "s3cret")
+        chmod(file.path, 0o400)
+        #expect(try SecretReference("file:" + file.path).resolve() == "s3cret")
+        chmod(file.path, mode_t(mode))
+        #expect {
+            _ = try SecretReference("file:" + file.path).resolve()
+        } throws: { error in
+            "\(error)".contains("hmac.key is readable or writable by others than its owner (mode \(String(mode, radix: 8))); run chmod 600")
         }
     }
 
