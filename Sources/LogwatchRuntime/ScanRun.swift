@@ -21,6 +21,9 @@ public struct ScanSettings {
     /// How long to wait at the end for deliveries (a duration text, already checked).
     public var deliveryTimeout = "5m"
     public var jobs = 1
+    /// SIGINT, SIGTERM and SIGHUP end the scan cleanly, with its summary (the command line
+    /// sets this; a program that runs scans keeps its own signal handling).
+    public var stopsOnSignals = false
 
     public init(files: [String]) { self.files = files }
 }
@@ -87,7 +90,9 @@ public enum ScanRun {
         let stream = EventBatches(merge, jobs: settings.jobs)
         var batch = stream.makeBatch()
         var failure: StateError?
-        while failure == nil, stream.next(&batch) {
+        let signals = settings.stopsOnSignals ? SignalPipe.install([SIGINT, SIGTERM, SIGHUP]) : -1
+        var interrupted: Int32?
+        while failure == nil, interrupted == nil, stream.next(&batch) {
             // Each event is read in place, not copied out of the batch.
             batch.withEvents { events in
                 for i in events.indices {
@@ -98,13 +103,19 @@ public enum ScanRun {
                     }
                 }
             }
+            // Checked between batches: the batch in hand is finished, its alerts emitted.
+            if signals >= 0, let signal = SignalPipe.take(signals).first { interrupted = signal }
         }
         if let failure { throw .reporting(failure) }
-        engine.finish(into: &alerts)
-        do { try emitter.emit(&alerts) } catch { throw .reporting(error) }
+        if interrupted == nil {
+            engine.finish(into: &alerts)
+            do { try emitter.emit(&alerts) } catch { throw .reporting(error) }
+        }
         sinks.flushLocal()
         display?.finish()
-        if let store, keepsState {
+        // An interrupted scan leaves the saved state as it was: its inputs were not read to
+        // their end, and a scan keeps no offsets to resume from.
+        if let store, keepsState, interrupted == nil {
             do {
                 try store.checkpoint(files: [], engine: engine.snapshot())
             } catch {
@@ -121,9 +132,14 @@ public enum ScanRun {
             let n = emitter.suppressed
             printError("  \(n) alert\(n == 1 ? "" : "s") already in the state's history \(n == 1 ? "was" : "were") not printed again")
         }
-        if let store, keepsState { printError("  state saved in \(store.directory)") }
+        if let interrupted {
+            printError("  interrupted by \(SignalPipe.name(interrupted)): the inputs were not read to their end and open incidents not resolved\(keepsState ? "; the state directory keeps the state of before this scan and the alerts printed" : "")")
+        } else if let store, keepsState {
+            printError("  state saved in \(store.directory)")
+        }
         if let deliverer = sinks.deliverer, let store {
-            let seconds = Double(ConfigFile.parseDuration(settings.deliveryTimeout) ?? 300)
+            // Interrupted, a scan waits only a moment: what is left stays in the outbox.
+            let seconds = interrupted != nil ? 2 : Double(ConfigFile.parseDuration(settings.deliveryTimeout) ?? 300)
             let left = deliverer.drain(timeout: seconds)
             deliverer.stop()
             let c = deliverer.counts
@@ -135,6 +151,7 @@ public enum ScanRun {
             }
             if left == 0, let temporary { try? FileManager.default.removeItem(atPath: temporary) }
         }
+        if let interrupted { throw RunExit(status: 128 + interrupted) }
         if merge.failed { throw .failed }
         if settings.failOnAlert && emitter.tally.firing > 0 { throw .alertsFired }
     }

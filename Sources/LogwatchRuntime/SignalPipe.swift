@@ -30,6 +30,16 @@ public enum SignalPipe {
         return fds[0]
     }
 
+    /// `SIGINT`, `SIGTERM`, `SIGHUP`, or the number.
+    public static func name(_ signal: Int32) -> String {
+        switch signal {
+        case SIGINT: "SIGINT"
+        case SIGTERM: "SIGTERM"
+        case SIGHUP: "SIGHUP"
+        default: "signal \(signal)"
+        }
+    }
+
     /// The signals received since the last call.
     public static func take(_ fd: Int32) -> [Int32] {
         var got: [Int32] = []

@@ -40,7 +40,13 @@ extension StateStore {
     /// whether it is new: an alert seen before (the same incident, status and decision time,
     /// re-derived from lines read again after a crash) is not recorded or queued twice. Past
     /// `outboxLimit` undelivered alerts, the oldest are dropped; `dropped` counts them.
-    public func record(_ alerts: [StoredAlert], deliveries: [[OutboxItem]] = [], outboxLimit: Int = 100_000) throws(StateError) -> (fresh: [Bool], dropped: Int) {
+    ///
+    /// `beforeCommit` runs inside the transaction with the freshness of each alert: whatever
+    /// must have the alerts before they count as emitted (the local sinks, flushed) goes
+    /// there, so a crash or a signal before it ends leaves them unrecorded, to be emitted
+    /// again, never recorded but lost.
+    public func record(_ alerts: [StoredAlert], deliveries: [[OutboxItem]] = [], outboxLimit: Int = 100_000,
+                       beforeCommit: (_ fresh: [Bool]) -> Void = { _ in }) throws(StateError) -> (fresh: [Bool], dropped: Int) {
         guard !alerts.isEmpty else { return ([], 0) }
         return try run("recording alerts") {
             try queue.write { db in
@@ -76,6 +82,7 @@ extension StateStore {
                         try db.execute(sql: "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT ?)", arguments: [dropped])
                     }
                 }
+                beforeCommit(fresh)
                 return (fresh, dropped)
             }
         }

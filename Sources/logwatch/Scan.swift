@@ -70,6 +70,7 @@ struct Scan: ParsableCommand {
         settings.progress = progressOptions.progress
         settings.deliveryTimeout = deliveryTimeout
         settings.jobs = jobs
+        settings.stopsOnSignals = true
         try exiting { () throws(RunExit) in try ScanRun.run(settings) }
     }
 }

@@ -1,18 +1,18 @@
 import Foundation
 
-/// A real `logwatch tail` process in the background, its output going to files the test reads.
+/// A real `logwatch tail` (or `scan`) process in the background, its output going to files the test reads.
 final class LiveTail {
     let process = Process()
     let stdoutURL: URL
     let stderrURL: URL
 
-    init(_ arguments: [String], in dir: URL, run: Int = 0) throws {
+    init(_ arguments: [String], in dir: URL, run: Int = 0, command: String = "tail") throws {
         stdoutURL = dir.appendingPathComponent("tail-\(run).out")
         stderrURL = dir.appendingPathComponent("tail-\(run).err")
         _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = CLI.binary
-        process.arguments = ["tail"] + arguments
+        process.arguments = [command] + arguments
         process.currentDirectoryURL = dir
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)

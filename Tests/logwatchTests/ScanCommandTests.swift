@@ -157,4 +157,35 @@ import Testing
         let json = try CLI.run(["scan", log.path])
         #expect(!json.stdout.contains("\u{1B}"))
     }
+
+    /// SIGINT in the middle of `scan --state-dir`: the scan stops after the batch in hand,
+    /// prints its summary and exits 130, and every alert the history recorded was printed
+    /// (they used to be recorded before the buffered output was flushed, so a rerun, finding
+    /// them known, printed them nowhere).
+    @Test func aSignalEndsAScanCleanlyAndEveryRecordedAlertWasPrinted() throws {
+        let dir = CLI.temporaryDirectory()
+        let plain = dir.appendingPathComponent("big.log")
+        let burst = (0..<24).map { AccessLog.line(Double($0), ip: "192.0.2.77", user: "svc_b", status: 401) }.joined()
+        let quiet = AccessLog.line(100, ip: "10.0.0.1", user: "svc_q", status: 200)
+        try (burst + String(repeating: quiet, count: 800_000)).write(to: plain, atomically: false, encoding: .utf8)
+        let log = try CLI.compress("zstd", plain)
+        try FileManager.default.removeItem(at: plain)
+        let scan = try LiveTail(["--state-dir", "state", "--jobs", "1", log.path], in: dir, command: "scan")
+        // With the fix the alert is on standard output once recorded; before it, it sat in
+        // the buffer, and the wait runs out with the scan still reading.
+        scan.wait(timeout: 15) { !scan.alertLines.isEmpty || !scan.process.isRunning }
+        let wasRunning = scan.process.isRunning
+        kill(scan.process.processIdentifier, SIGINT)
+        #expect(scan.wait(timeout: 20) { !scan.process.isRunning })
+        let history = try CLI.run(["alerts", "--state-dir", "state", "--output", "json"], cwd: dir)
+        let recorded = history.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(!recorded.isEmpty, "\(history.stderr)")
+        let printed = scan.alertLines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(recorded.map { "\($0["id"]!) \($0["status"]!)" } == printed.map { "\($0["id"]!) \($0["status"]!)" }, "\(scan.stderr)")
+        if wasRunning {
+            #expect(scan.process.terminationStatus == 130, "\(scan.stderr)")
+            #expect(scan.stderr.contains("interrupted by SIGINT"), "\(scan.stderr)")
+            #expect(scan.stderr.contains("engine: "), "\(scan.stderr)")
+        }
+    }
 }
