@@ -85,6 +85,9 @@ public final class FileFollower {
     public private(set) var files: [FollowedFile] = []
     /// Files let go since the last call to `takeForgotten()`.
     private var forgotten: [FileIdentity] = []
+    /// What the files let go of, and the readers replaced after a copy-truncate, read this
+    /// run: with the files still followed, the run's ingest summary.
+    public private(set) var endedSummary = IngestSummary()
     /// Fingerprints of files before they were truncated: a copy-truncate rotation's copy
     /// (`app.log.1`, if a pattern names it) starts with them and must not be read again.
     private var truncatedRecently: [(hash: UInt64, length: Int, path: String)] = []
@@ -355,6 +358,7 @@ public final class FileFollower {
     }
 
     private func letGo(_ file: FollowedFile, _ notice: String) {
+        endedSummary.add(file.reader)
         close(file.fd)
         file.closed = true
         forgotten.append(file.identity)
@@ -378,6 +382,7 @@ public final class FileFollower {
             truncatedRecently.append((file.fingerprint, file.fingerprintLength, file.path))
             if truncatedRecently.count > 16 { truncatedRecently.removeFirst() }
             lseek(file.fd, 0, SEEK_SET)
+            endedSummary.add(file.reader)
             file.reader = LogReader(following: file.fd, name: file.path, inputIndex: file.inputIndex, options: options)
             file.fingerprintLength = 0
             file.fingerprint = 0

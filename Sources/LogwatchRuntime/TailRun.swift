@@ -180,6 +180,10 @@ public enum TailRun {
         try saveCheckpoint()
         sinks.flushLocal()
         sinks.deliverer?.stop(grace: 1)
+        var ingest = follower.endedSummary
+        for file in follower.files { ingest.add(file.reader) }
+        if let stdinReader { ingest.add(stdinReader) }
+        for line in ingest.lines { printError(line) }
         let stats = engine.stats
         var facts = "\(NumberFormat.grouped(stats.events - eventsBefore)) events judged this run (\(NumberFormat.grouped(stats.events)) in all), \(NumberFormat.grouped(stats.late - lateBefore)) late"
         if stats.future > 0 { facts += ", \(NumberFormat.grouped(stats.future)) more than \(engine.configuration.maxFutureSeconds / 60) min ahead of this machine's clock, not judged" }

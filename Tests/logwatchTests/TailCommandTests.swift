@@ -72,6 +72,21 @@ import Testing
         }.joined()
     }
 
+    /// At exit tail prints the same ingest summary as scan: lines, events and malformed lines
+    /// of what it read this run, and the first malformed lines with file and line.
+    @Test func tailReportsWhatItReadAndWhatWasMalformedAtExit() throws {
+        let dir = try setUp()
+        let log = dir.appendingPathComponent("app.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let tail = try LiveTail(["--config", "logwatch.yml", "--state-dir", "state", "--from-beginning", log.path], in: dir)
+        #expect(tail.waitStarted())
+        L.append((0..<5).map { L.line(Double($0), ip: "10.0.0.1", user: "svc", status: 200) }.joined() + "not an access log line\n" + "neither is this\n", to: log)
+        usleep(1_500_000)
+        #expect(tail.terminate() == 0)
+        #expect(tail.stderr.contains("logwatch: 1 input: 7 lines, 5 events, 2 malformed, 0 oversized"), "\(tail.stderr)")
+        #expect(tail.stderr.contains("app.log:6: "), "\(tail.stderr)")
+    }
+
     @Test func renameRotationInTheMiddleOfAnIncidentLosesNoLine() throws {
         let dir = try setUp()
         let log = dir.appendingPathComponent("app.log")
