@@ -49,6 +49,11 @@ public final class FollowedFile {
     /// Monotonic time since which no watched path names this file (rotated away or deleted).
     var goneSince: Double?
     public internal(set) var closed = false
+    /// The file this one replaced by rotation while logwatch was stopped, when that one is
+    /// still followed: its unread rest is older, so this one waits until it has caught up.
+    var waitsFor: FileIdentity?
+    /// Whether the last read reached the end of what the file held then.
+    var caughtUp = false
 
     init(identity: FileIdentity, path: String, inputIndex: Int32, fd: Int32, reader: LogReader, fingerprint: UInt64, fingerprintLength: Int) {
         self.identity = identity
@@ -228,6 +233,8 @@ public final class FileFollower {
             notices.append("\(path): rotated away while stopped; reading it to its end from byte \(cp.offset)")
         }
         let knownPaths = Set(checkpoints.map(\.path))
+        // Where a checkpointed file was when logwatch stopped, now that rotation renamed it.
+        let renamedFrom = Dictionary(checkpoints.map { ($0.path, FileIdentity(device: $0.device, inode: $0.inode)) }, uniquingKeysWith: { a, _ in a })
         for (path, id, _) in found {
             let cp = byIdentity[id].flatMap { Self.sameFile($0, path: path) ? $0 : nil }
             // A new file under a name followed before replaced that file while logwatch was
@@ -235,6 +242,7 @@ public final class FileFollower {
             let successor = cp == nil && knownPaths.contains(path)
             guard let file = open(path, id, resumeAt: cp?.offset ?? (fromBeginning || successor ? 0 : nil)) else { continue }
             matched.insert(id)
+            if successor, let older = renamedFrom[path], older != id { file.waitsFor = older }
             let from = file.reader.resumePoint
             if cp != nil {
                 notices.append("\(path): resuming at byte \(from)")
@@ -339,10 +347,16 @@ public final class FileFollower {
     public func read(budget: Int, now: Double, _ body: (TransactionEvent) -> Void) -> Int {
         var total = 0
         for file in files where !file.closed {
+            if let older = file.waitsFor {
+                // Newer lines wait for the older file's rest, or they would make it late.
+                if files.contains(where: { $0.identity == older && !$0.closed && !$0.caughtUp }) { continue }
+                file.waitsFor = nil
+            }
             checkReplaced(file)
             var n = 0
             do {
                 while n < budget, let e = try file.reader.next() { body(e); n += 1 }
+                file.caughtUp = n < budget
                 if n < budget, let since = file.goneSince, now - since >= graceSeconds {
                     file.reader.finishFollowing()
                     while let e = try file.reader.next() { body(e); n += 1 }

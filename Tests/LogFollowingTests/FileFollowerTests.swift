@@ -162,4 +162,29 @@ import LogwatchCore
         run.follower.start(checkpoints: [], fromBeginning: true)
         #expect(run.follower.takeNotices().contains { $0.hasSuffix("loop.log: a loop of symbolic links; not followed") })
     }
+
+    /// Rename rotation while tail was stopped, with a glob that names the rotated file too
+    /// (`app.log*`): the unread rest of the old file (now `app.log.1`) is older than anything
+    /// in the new `app.log`, so it is read to its end first, however small the read budget;
+    /// the new file read first would make the old lines late for the engine.
+    @Test(arguments: [10, 100_000])
+    func afterRotationWhileStoppedTheOlderFileIsFinishedFirst(budget: Int) throws {
+        let first = Run()
+        try first.append("app.log", 0, 10)
+        first.follower.start(checkpoints: [], fromBeginning: true)
+        first.pass()
+        let checkpoints = first.follower.files.map(\.checkpoint)
+        try first.append("app.log", 10, 290)                 // written while stopped
+        try FileManager.default.moveItem(atPath: first.path("app.log"), toPath: first.path("app.log.1"))
+        try first.append("app.log", 1_000, 50)               // the new file
+
+        let next = FileFollower(patterns: [first.path("app.log*")], options: IngestOptions()) { _ in 0 }
+        next.start(checkpoints: checkpoints, fromBeginning: false)
+        var lines: [Int64] = []
+        for pass in 1...60 {
+            next.rescan(now: Double(pass))
+            _ = next.read(budget: budget, now: Double(pass)) { lines.append($0.bytes ?? -1) }
+        }
+        #expect(lines == (10..<300).map(Int64.init) + (1_000..<1_050).map(Int64.init))
+    }
 }
