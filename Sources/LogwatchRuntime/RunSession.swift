@@ -28,12 +28,10 @@ public struct SessionSettings {
 public struct RunSession {
     /// The configuration file as read (the defaults without one).
     public let configuration: LogwatchConfiguration
-    public let configPath: String?
 
     /// Loads the configuration file, or the defaults without one.
     /// - Throws: `RunExit.failed`, after reporting the file, line and key at fault.
     public init(configPath: String?) throws(RunExit) {
-        self.configPath = configPath
         guard let configPath else {
             configuration = LogwatchConfiguration()
             return

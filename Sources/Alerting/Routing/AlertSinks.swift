@@ -18,8 +18,6 @@ public final class AlertSinks {
     public let outboxLimit: Int
     private let hostname: String
 
-    public var needsStore: Bool { !network.isEmpty }
-
     /// - Throws: a message naming the sink (never a secret) when a reference cannot be
     ///   resolved, a file cannot be opened, or a TLS file cannot be read.
     public init(specs: [SinkSpec], output: AlertFormat, names: InputNames, store: StateStore?, delivery: DeliverySettings, caFile: String?) throws {
