@@ -49,9 +49,12 @@ public final class FollowedFile {
     /// Monotonic time since which no watched path names this file (rotated away or deleted).
     var goneSince: Double?
     public internal(set) var closed = false
-    /// The file this one replaced by rotation while logwatch was stopped, when that one is
-    /// still followed: its unread rest is older, so this one waits until it has caught up.
-    var waitsFor: FileIdentity?
+    /// Files holding older lines than this one (the unread rest of files rotated while
+    /// logwatch was stopped, files created before it): it waits until they have caught up.
+    var waitsFor: [FileIdentity] = []
+    /// A compressed file holding a checkpointed file's rest, read once to its end (no
+    /// descriptor of the follower's: its reader decodes it by path).
+    var isArchive = false
     /// Whether the last read reached the end of what the file held then.
     var caughtUp = false
 
@@ -66,7 +69,7 @@ public final class FollowedFile {
     }
 
     deinit {
-        if !closed { close(fd) }
+        if !closed && fd >= 0 { close(fd) }
     }
 
     /// Where a later run resumes this file.
@@ -116,11 +119,30 @@ public final class FileFollower {
         }
     }
 
+    /// A file a pattern names.
+    struct Found {
+        var path: String
+        var identity: FileIdentity
+        var size: Int64
+        /// The first pattern that names it.
+        var pattern: String
+        /// Its status change time (wall clock, nanoseconds): never older than its creation.
+        var changed: Int64
+    }
+
+    /// When each pattern was last expanded (wall clock, nanoseconds, taken before the listing):
+    /// a file the pattern names that changed after a look that a checkpoint covers was not
+    /// there at that look.
+    public private(set) var lookedAt: [String: Int64] = [:]
+
     /// Every regular file the patterns name now, with its identity.
-    private func expand() -> [(path: String, identity: FileIdentity, size: Int64)] {
-        var out: [(String, FileIdentity, Int64)] = []
+    private func expand() -> [Found] {
+        var out: [Found] = []
         var seen: Set<FileIdentity> = []
         for pattern in patterns {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            lookedAt[pattern] = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
             var paths: [String] = []
             if pattern.contains(where: { "*?[".contains($0) }) {
                 var g = glob_t()
@@ -144,7 +166,8 @@ public final class FileFollower {
                     continue
                 }
                 let id = FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
-                if seen.insert(id).inserted { out.append((path, id, Int64(st.st_size))) }
+                let changed = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
+                if seen.insert(id).inserted { out.append(Found(path: path, identity: id, size: Int64(st.st_size), pattern: pattern, changed: changed)) }
             }
         }
         return out
@@ -165,8 +188,9 @@ public final class FileFollower {
 
     /// Opens a file for following, unless it is compressed or a copy of one followed already.
     /// `resumeAt` nil means from the file's current end.
-    private func open(_ path: String, _ id: FileIdentity, resumeAt: Int64?) -> FollowedFile? {
-        if path.hasSuffix(".gz") || path.hasSuffix(".zst") || path.hasSuffix(".bz2") || path.hasSuffix(".xz") {
+    /// `isCopy`: the file is known to be a copy of a checkpointed one, and resumes it.
+    private func open(_ path: String, _ id: FileIdentity, resumeAt: Int64?, isCopy: Bool = false) -> FollowedFile? {
+        if Self.compressedName(path) {
             if skippedPaths.insert(path).inserted { notices.append("\(path): compressed, not followed (use logwatch scan for rotated archives)") }
             return nil
         }
@@ -196,7 +220,7 @@ public final class FileFollower {
         let fpLength = Int(min(size, Int64(Fingerprint.maxLength)))
         let fp = Fingerprint.of(fd, length: fpLength) ?? 0
         // A copy of a file followed already (copy-truncate rotation into a watched name).
-        if fpLength > 0 {
+        if fpLength > 0 && !isCopy {
             let original = files.first(where: { !$0.closed && $0.fingerprintLength == fpLength && $0.fingerprint == fp })?.path
                 ?? truncatedRecently.first(where: { $0.length == fpLength && $0.hash == fp })?.path
             if let original {
@@ -214,47 +238,189 @@ public final class FileFollower {
         return file
     }
 
-    /// The first look: a file with a checkpoint resumes there (if it is the same file: its
-    /// first bytes match); any other is read from its end, or from its start with
-    /// `fromBeginning`. A checkpointed file no pattern names any more (rotated while logwatch
-    /// was stopped) is looked for in its directory and read to its end.
-    public func start(checkpoints: [FileCheckpoint], fromBeginning: Bool) {
-        let byIdentity = Dictionary(checkpoints.map { (FileIdentity(device: $0.device, inode: $0.inode), $0) }, uniquingKeysWith: { a, _ in a })
-        var matched: Set<FileIdentity> = []
-        // Rotated-away files first: their lines are older than the current file's.
+    /// The first look. Each checkpointed file is found again by identity and first bytes,
+    /// wherever rotation put it while logwatch was stopped: under its name (resumed), renamed
+    /// in its directory (read to its end), copied before a truncation (the copy resumed at the
+    /// checkpoint), or compressed (its rest read through the decoder); when it is nowhere,
+    /// that is said. A file no checkpoint knows is new data, read from its start, if it
+    /// replaced a checkpointed name or changed after the last look at its pattern
+    /// (`lookedAt`, wall-clock nanoseconds by pattern); any other is read from its end, or
+    /// from its start with `fromBeginning`. Newer files wait until the older rests are read.
+    public func start(checkpoints: [FileCheckpoint], lookedAt: [String: Int64] = [:], fromBeginning: Bool) {
         let found = expand()
-        let foundIDs = Set(found.map(\.identity))
+        let foundByID = Dictionary(found.map { ($0.identity, $0) }, uniquingKeysWith: { a, _ in a })
+        let checkpointed = Set(checkpoints.map { FileIdentity(device: $0.device, inode: $0.inode) })
+        // Found files that a checkpoint of their own identity and content resumes.
+        var resumedHere: [FileIdentity: FileCheckpoint] = [:]
         for cp in checkpoints {
             let id = FileIdentity(device: cp.device, inode: cp.inode)
-            guard !foundIDs.contains(id), let path = Self.locate(id, near: cp.path), Self.sameFile(cp, path: path),
-                  let file = open(path, id, resumeAt: cp.offset) else { continue }
-            file.goneSince = 0
-            matched.insert(id)
-            notices.append("\(path): rotated away while stopped; reading it to its end from byte \(cp.offset)")
+            if let f = foundByID[id], Self.sameFile(cp, path: f.path) { resumedHere[id] = cp }
         }
-        let knownPaths = Set(checkpoints.map(\.path))
-        // Where a checkpointed file was when logwatch stopped, now that rotation renamed it.
-        let renamedFrom = Dictionary(checkpoints.map { ($0.path, FileIdentity(device: $0.device, inode: $0.inode)) }, uniquingKeysWith: { a, _ in a })
-        for (path, id, _) in found {
-            let cp = byIdentity[id].flatMap { Self.sameFile($0, path: path) ? $0 : nil }
-            // A new file under a name followed before replaced that file while logwatch was
-            // stopped (rotation): all of it is new. A name never seen starts at its end.
-            let successor = cp == nil && knownPaths.contains(path)
-            guard let file = open(path, id, resumeAt: cp?.offset ?? (fromBeginning || successor ? 0 : nil)) else { continue }
-            matched.insert(id)
-            if successor, let older = renamedFrom[path], older != id { file.waitsFor = older }
-            let from = file.reader.resumePoint
-            if cp != nil {
-                notices.append("\(path): resuming at byte \(from)")
-            } else if successor {
-                notices.append("\(path): replaced while stopped (rotation); following from its start")
-            } else {
-                notices.append("\(path): following from \(from == 0 ? "its start" : "its end (byte \(from))")")
+        var claimed: Set<FileIdentity> = []
+        // The files that now hold the unread rest of a checkpointed file: older than anything
+        // a new file holds.
+        var olderRests: [FileIdentity] = []
+        for cp in checkpoints {
+            let id = FileIdentity(device: cp.device, inode: cp.inode)
+            if let f = foundByID[id], resumedHere[id] != nil {
+                guard open(f.path, id, resumeAt: cp.offset) != nil else { continue }
+                claimed.insert(id)
+                olderRests.append(id)
+                notices.append("\(f.path): resuming at byte \(cp.offset)")
+                continue
+            }
+            if foundByID[id] == nil, let path = Self.locate(id, near: cp.path), Self.sameFile(cp, path: path),
+               let file = open(path, id, resumeAt: cp.offset) {
+                file.goneSince = 0
+                claimed.insert(id)
+                olderRests.append(id)
+                notices.append("\(path): rotated away while stopped; reading it to its end from byte \(cp.offset)")
+                continue
+            }
+            switch findCopy(of: cp, found: found, excluding: checkpointed.union(claimed)) {
+            case .plain(let path, let copyID, let named):
+                guard let file = open(path, copyID, resumeAt: cp.offset, isCopy: true) else { continue }
+                if !named { file.goneSince = 0 }
+                claimed.insert(copyID)
+                olderRests.append(copyID)
+                notices.append("\(path): a copy of \(cp.path) as it was (copy-truncate rotation while stopped); reading it from byte \(cp.offset)")
+            case .compressed(let path):
+                do {
+                    let reader = try LogReader(path: path, inputIndex: inputIndex(path), options: options, resumeAt: cp.offset)
+                    let file = FollowedFile(identity: id, path: path, inputIndex: reader.inputIndex, fd: -1, reader: reader,
+                                            fingerprint: cp.fingerprint, fingerprintLength: cp.fingerprintLength)
+                    file.isArchive = true
+                    files.append(file)
+                    claimed.insert(id)
+                        olderRests.append(id)
+                    notices.append("\(path): \(cp.path) compressed while stopped; reading its rest from byte \(cp.offset) of its content")
+                } catch {
+                    notices.append("\(path): holds \(cp.path) (compressed while stopped), but cannot be read (\(error)): whatever it held after byte \(cp.offset) is not read")
+                }
+            case .unreadable(let path, let reason):
+                notices.append("\(path): may hold \(cp.path) (compressed while stopped), but cannot be decoded (\(reason)): whatever it held after byte \(cp.offset) is not read")
+            case nil:
+                notices.append("\(cp.path): the file read to byte \(cp.offset) was rotated away while stopped and is not found in its directory (not under its name, renamed, copied or compressed): any lines it had after that byte are not read")
             }
         }
-        for cp in checkpoints where !matched.contains(FileIdentity(device: cp.device, inode: cp.inode)) {
-            forgotten.append(FileIdentity(device: cp.device, inode: cp.inode))
+        // Files no checkpoint resumes, oldest change first.
+        let knownPaths = Set(checkpoints.map(\.path))
+        var newFiles: [FollowedFile] = []
+        for f in found.sorted(by: { $0.changed < $1.changed }) where !claimed.contains(f.identity) {
+            // A file under a checkpointed name that is not the checkpointed file replaced it by
+            // rotation; a file changed since its pattern was last looked at was not there then.
+            let successor = knownPaths.contains(f.path)
+            let created = lookedAt[f.pattern].map { f.changed > $0 } ?? false
+            let fromStart = successor || created || fromBeginning
+            guard let file = open(f.path, f.identity, resumeAt: fromStart ? 0 : nil) else { continue }
+            claimed.insert(f.identity)
+            if successor || created {
+                file.waitsFor = olderRests + newFiles.map(\.identity)
+                newFiles.append(file)
+            }
+            let from = file.reader.resumePoint
+            if successor {
+                notices.append("\(f.path): replaced while stopped (rotation); following from its start")
+            } else if created {
+                notices.append("\(f.path): created while stopped; following from its start")
+            } else {
+                notices.append("\(f.path): following from \(from == 0 ? "its start" : "its end (byte \(from))")")
+            }
         }
+        let following = Set(files.map(\.identity))
+        for id in checkpointed where !following.contains(id) { forgotten.append(id) }
+    }
+
+    /// Where a checkpointed file's content is now, when it is neither under its name nor
+    /// renamed: a plain copy (among the files the patterns name, or beside the checkpointed
+    /// path), or a compressed file beside it whose decoded start matches.
+    private enum Copy {
+        case plain(path: String, identity: FileIdentity, named: Bool)
+        case compressed(path: String)
+        case unreadable(path: String, reason: String)
+    }
+
+    private func findCopy(of cp: FileCheckpoint, found: [Found], excluding: Set<FileIdentity>) -> Copy? {
+        guard cp.fingerprintLength > 0 else { return nil } // an empty file cannot be recognised
+        for f in found where !excluding.contains(f.identity) && f.size >= cp.offset && !Self.compressedName(f.path) {
+            if Self.sameFile(cp, path: f.path) { return .plain(path: f.path, identity: f.identity, named: true) }
+        }
+        let dir = Self.directory(of: cp.path)
+        var siblings: [(path: String, identity: FileIdentity, size: Int64, modified: Int)] = []
+        if let d = opendir(dir) {
+            while let entry = readdir(d) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+                guard name != "." && name != ".." else { continue }
+                let path = (dir == "/" ? "" : dir) + "/" + name
+                var st = stat()
+                guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+                siblings.append((path, FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)), Int64(st.st_size), st.st_mtim.tv_sec))
+            }
+            closedir(d)
+        }
+        // The most recently written first: rotation just made the copy.
+        siblings.sort { $0.modified > $1.modified }
+        let named = Set(found.map(\.identity))
+        var unreadable: Copy?
+        for s in siblings where !excluding.contains(s.identity) {
+            switch Self.decodedStart(s.path, length: cp.fingerprintLength) {
+            case .plain(let hash):
+                if hash == cp.fingerprint && s.size >= cp.offset { return .plain(path: s.path, identity: s.identity, named: named.contains(s.identity)) }
+            case .compressed(let hash):
+                if hash == cp.fingerprint { return .compressed(path: s.path) }
+            case .undecodable(let reason):
+                if unreadable == nil && Self.compressedName(s.path) { unreadable = .unreadable(path: s.path, reason: reason) }
+            case .short:
+                break
+            }
+        }
+        return unreadable
+    }
+
+    private enum DecodedStart {
+        case plain(UInt64)
+        case compressed(UInt64)
+        case short
+        case undecodable(String)
+    }
+
+    /// The hash of a file's first `length` bytes, decompressed if it is compressed.
+    private static func decodedStart(_ path: String, length: Int) -> DecodedStart {
+        guard case .opened(let fd) = openRegular(path) else { return .short }
+        var magic = [UInt8](repeating: 0, count: 4)
+        let got = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, 4, 0) }
+        let kind = got > 0 ? magic.withUnsafeBytes { StreamKind.detect(UnsafeRawBufferPointer(rebasing: $0[0..<got])) } : .plain
+        if kind == .plain {
+            defer { close(fd) }
+            return Fingerprint.of(fd, length: length).map(DecodedStart.plain) ?? .short
+        }
+        close(fd)
+        do {
+            let input = try DecodedInput(path: path)
+            var buffer = [UInt8](repeating: 0, count: length)
+            var filled = 0
+            while filled < length {
+                let n = try buffer.withUnsafeMutableBytes { b throws(IngestError) in
+                    try input.read(into: UnsafeMutableRawBufferPointer(rebasing: b[filled...]))
+                }
+                if n == 0 { break }
+                filled += n
+            }
+            guard filled == length else { return .short }
+            return .compressed(StableHash.add(buffer, to: StableHash.offsetBasis))
+        } catch {
+            return .undecodable("\(error)")
+        }
+    }
+
+    private static func compressedName(_ path: String) -> Bool {
+        path.hasSuffix(".gz") || path.hasSuffix(".zst") || path.hasSuffix(".bz2") || path.hasSuffix(".xz")
+    }
+
+    private static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let dir = String(path[..<slash])
+        return dir.isEmpty ? "/" : dir
     }
 
     enum Opening {
@@ -324,7 +490,7 @@ public final class FileFollower {
         let found = expand()
         var byID: [FileIdentity: String] = [:]
         for f in found { byID[f.identity] = f.path }
-        for file in files where !file.closed {
+        for file in files where !file.closed && !file.isArchive {
             if let path = byID[file.identity] {
                 if path != file.path { file.path = path }
                 file.goneSince = nil
@@ -334,9 +500,9 @@ public final class FileFollower {
             }
         }
         let followed = Set(files.filter { !$0.closed }.map(\.identity))
-        for (path, id, _) in found where !followed.contains(id) {
-            if open(path, id, resumeAt: 0) != nil {
-                notices.append("\(path): new file, following from its start")
+        for f in found where !followed.contains(f.identity) {
+            if open(f.path, f.identity, resumeAt: 0) != nil {
+                notices.append("\(f.path): new file, following from its start")
             }
         }
     }
@@ -347,17 +513,19 @@ public final class FileFollower {
     public func read(budget: Int, now: Double, _ body: (TransactionEvent) -> Void) -> Int {
         var total = 0
         for file in files where !file.closed {
-            if let older = file.waitsFor {
-                // Newer lines wait for the older file's rest, or they would make it late.
-                if files.contains(where: { $0.identity == older && !$0.closed && !$0.caughtUp }) { continue }
-                file.waitsFor = nil
+            if !file.waitsFor.isEmpty {
+                // Newer lines wait for the older files' rest, or they would make it late.
+                if files.contains(where: { file.waitsFor.contains($0.identity) && !$0.closed && !$0.caughtUp }) { continue }
+                file.waitsFor = []
             }
-            checkReplaced(file)
+            if !file.isArchive { checkReplaced(file) }
             var n = 0
             do {
                 while n < budget, let e = try file.reader.next() { body(e); n += 1 }
                 file.caughtUp = n < budget
-                if n < budget, let since = file.goneSince, now - since >= graceSeconds {
+                if file.isArchive && n < budget {
+                    letGo(file, "\(file.path): read to its end")
+                } else if n < budget, let since = file.goneSince, now - since >= graceSeconds {
                     file.reader.finishFollowing()
                     while let e = try file.reader.next() { body(e); n += 1 }
                     letGo(file, "\(file.path): read to its end and let go")
@@ -373,7 +541,7 @@ public final class FileFollower {
 
     private func letGo(_ file: FollowedFile, _ notice: String) {
         endedSummary.add(file.reader)
-        close(file.fd)
+        if file.fd >= 0 { close(file.fd) }
         file.closed = true
         forgotten.append(file.identity)
         notices.append(notice)

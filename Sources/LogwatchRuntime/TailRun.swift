@@ -63,7 +63,7 @@ public enum TailRun {
         let filePatterns = paths.filter { $0 != "-" }
         let follower = FileFollower(patterns: filePatterns, options: options, inputIndex: register)
         do {
-            follower.start(checkpoints: try store.fileCheckpoints(), fromBeginning: settings.fromBeginning)
+            follower.start(checkpoints: try store.fileCheckpoints(), lookedAt: try store.patternLooks(), fromBeginning: settings.fromBeginning)
         } catch {
             throw .reporting(error)
         }
@@ -106,7 +106,7 @@ public enum TailRun {
             do {
                 try store.checkpoint(files: follower.files.map(\.checkpoint),
                                      forget: follower.takeForgotten().map { ($0.device, $0.inode) },
-                                     engine: engine.snapshot())
+                                     looks: follower.lookedAt, engine: engine.snapshot())
             } catch {
                 try fail(error)
             }

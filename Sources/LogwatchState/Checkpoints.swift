@@ -16,6 +16,18 @@ extension StateStore {
         }
     }
 
+    /// When each followed pattern was last looked at (wall clock, nanoseconds), as of the
+    /// last checkpoint.
+    public func patternLooks() throws(StateError) -> [String: Int64] {
+        try run("reading file checkpoints") {
+            try queue.read { db in
+                var looks: [String: Int64] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT pattern, looked_at FROM pattern_look") { looks[row[0]] = row[1] }
+                return looks
+            }
+        }
+    }
+
     public func engineSnapshot() throws(StateError) -> [UInt8]? {
         try run("reading the engine state") {
             try queue.read { db in try Data.fetchOne(db, sql: "SELECT snapshot FROM engine_state WHERE id = 1").map { [UInt8]($0) } }
@@ -23,8 +35,10 @@ extension StateStore {
     }
 
     /// Saves the engine state and the offsets it matches in one transaction. Files not listed
-    /// keep their rows unless named in `forget` (files let go of).
-    public func checkpoint(files: [FileCheckpoint], forget: [(device: UInt64, inode: UInt64)] = [], engine: [UInt8]) throws(StateError) {
+    /// keep their rows unless named in `forget` (files let go of). `looks`: when each pattern
+    /// was last looked at, by a look whose files are all in `files`.
+    public func checkpoint(files: [FileCheckpoint], forget: [(device: UInt64, inode: UInt64)] = [], looks: [String: Int64] = [:],
+                           engine: [UInt8]) throws(StateError) {
         let now = Self.nowMs()
         try run("saving a checkpoint") {
             try queue.write { db in
@@ -41,6 +55,9 @@ extension StateStore {
                 for f in forget {
                     try db.execute(sql: "DELETE FROM file WHERE device = ? AND inode = ?",
                                    arguments: [Int64(bitPattern: f.device), Int64(bitPattern: f.inode)])
+                }
+                for (pattern, at) in looks {
+                    try db.execute(sql: "INSERT OR REPLACE INTO pattern_look (pattern, looked_at) VALUES (?, ?)", arguments: [pattern, at])
                 }
                 try db.execute(sql: "INSERT OR REPLACE INTO engine_state (id, snapshot, saved_at) VALUES (1, ?, ?)",
                                arguments: [Data(engine), now])

@@ -76,6 +76,15 @@ extension StateStore {
                 );
                 """)
         }
+        m.registerMigration("v3-patterns") { db in
+            // When each followed pattern was last looked at, by a look a checkpoint covers.
+            try db.execute(sql: """
+                CREATE TABLE pattern_look (
+                    pattern TEXT PRIMARY KEY,
+                    looked_at INTEGER NOT NULL
+                );
+                """)
+        }
         return m
     }
 }

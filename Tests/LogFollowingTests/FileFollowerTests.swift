@@ -187,4 +187,126 @@ import LogwatchCore
         }
         #expect(lines == (10..<300).map(Int64.init) + (1_000..<1_050).map(Int64.init))
     }
+
+    /// The steps of a rotation while tail was stopped: a first run reads lines 0-9 of
+    /// `app.log` and checkpoints; lines 10-299 are appended while it is stopped; `rotate`
+    /// rotates; a new `app.log` gets lines 1000-1049. The next run, with the given pattern
+    /// and budget, returns what it read (and its notices).
+    static func restartAfter(pattern: String = "app.log*", fromBeginning: Bool = false, budget: Int = 100_000,
+                             _ rotate: (Run) throws -> Void) throws -> (lines: [Int64], notices: [String]) {
+        let first = Run(pattern: pattern)
+        try first.append("app.log", 0, 10)
+        first.follower.start(checkpoints: [], fromBeginning: true)
+        first.pass()
+        let checkpoints = first.follower.files.map(\.checkpoint)
+        let looks = first.follower.lookedAt
+        try first.append("app.log", 10, 290)
+        try rotate(first)
+        try first.append("app.log", 1_000, 50)
+
+        let next = FileFollower(patterns: [first.path(pattern)], options: IngestOptions()) { _ in 0 }
+        next.start(checkpoints: checkpoints, lookedAt: looks, fromBeginning: fromBeginning)
+        var lines: [Int64] = []
+        var notices = next.takeNotices()
+        for pass in 1...60 {
+            next.rescan(now: Double(pass))
+            _ = next.read(budget: budget, now: Double(pass)) { lines.append($0.bytes ?? -1) }
+            notices += next.takeNotices()
+        }
+        return (lines, notices)
+    }
+
+    static let everyLineOnce = (10..<300).map(Int64.init) + (1_000..<1_050).map(Int64.init)
+
+    static func shell(_ command: String, in dir: URL) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", command]
+        p.currentDirectoryURL = dir
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(command)")
+    }
+
+    /// logrotate's copytruncate while tail was stopped: the copy (`app.log.1`) holds the
+    /// checkpointed file's unread rest. It is recognised by its first bytes and resumed at
+    /// the checkpoint, whether a pattern names it or it is only beside the followed name, and
+    /// with `--from-beginning` nothing is read twice.
+    @Test(arguments: [("app.log*", false), ("app.log*", true), ("app.log", false), ("app.log", true)])
+    func copyTruncateWhileStoppedResumesTheCopy(pattern: String, fromBeginning: Bool) throws {
+        let (lines, notices) = try Self.restartAfter(pattern: pattern, fromBeginning: fromBeginning, budget: 10) { run in
+            try FileManager.default.copyItem(atPath: run.path("app.log"), toPath: run.path("app.log.1"))
+            try Data().write(to: URL(fileURLWithPath: run.path("app.log")))
+        }
+        #expect(lines == Self.everyLineOnce)
+        #expect(notices.contains { $0.contains("app.log.1: a copy of") && $0.contains("reading it from byte") })
+    }
+
+    /// Rotation then compression while tail was stopped (no delaycompress): the rest of the
+    /// checkpointed file is read through the decoder, before the new file.
+    @Test(arguments: ["gzip", "zstd -q --rm"])
+    func compressedRotationWhileStoppedReadsTheRestThroughTheDecoder(compressor: String) throws {
+        let (lines, notices) = try Self.restartAfter(budget: 10) { run in
+            try FileManager.default.moveItem(atPath: run.path("app.log"), toPath: run.path("app.log.1"))
+            try Self.shell("\(compressor) app.log.1", in: run.dir)
+        }
+        #expect(lines == Self.everyLineOnce)
+        #expect(notices.contains { $0.contains("compressed while stopped; reading its rest from byte") })
+    }
+
+    /// A compressed file that should hold the rest but cannot be decoded: said loudly, with
+    /// the file and the byte from which lines are not read; the new file is read all the same.
+    @Test func anUndecodableCompressedRotationIsSaid() throws {
+        let (lines, notices) = try Self.restartAfter(pattern: "app.log") { run in
+            try Self.shell("gzip -c app.log > app.log.1.gz && rm app.log && head -c 40 app.log.1.gz > cut && mv cut app.log.1.gz", in: run.dir)
+        }
+        #expect(lines == (1_000..<1_050).map(Int64.init))
+        #expect(notices.contains { $0.contains("app.log.1.gz: may hold") && $0.contains("after byte") })
+    }
+
+    /// The checkpointed file is nowhere (deleted while stopped): said, never silent.
+    @Test func aCheckpointedFileFoundNowhereIsSaid() throws {
+        let (lines, notices) = try Self.restartAfter(pattern: "app.log") { run in
+            try FileManager.default.removeItem(atPath: run.path("app.log"))
+        }
+        #expect(lines == (1_000..<1_050).map(Int64.init))
+        #expect(notices.contains { $0.contains("is not found in its directory") && $0.contains("after that byte are not read") })
+    }
+
+    /// Files that appeared while tail was stopped (a date-named file, or one created and
+    /// killed before its first checkpoint) are new data, read from their start, after the
+    /// older rest; a file the first run never looked for (a new pattern) starts at its end.
+    @Test func filesCreatedWhileStoppedAreReadFromTheirStart() throws {
+        let first = Run(pattern: "app-*.log")
+        try first.append("app-2026-12-07.log", 0, 10)
+        first.follower.start(checkpoints: [], fromBeginning: false)
+        first.pass()
+        #expect(first.lines.isEmpty) // a first run starts at the end
+        try first.append("app-2026-12-07.log", 10, 5)
+        first.pass()
+        #expect(first.lines == (10..<15).map(Int64.init))
+        let checkpoints = first.follower.files.map(\.checkpoint)
+        let looks = first.follower.lookedAt
+        usleep(20_000) // past the look, in the file system's clock
+        try first.append("app-2026-12-07.log", 15, 5)
+        try first.append("app-2026-12-08.log", 1_000, 30)
+
+        let next = FileFollower(patterns: [first.path("app-*.log")], options: IngestOptions()) { _ in 0 }
+        next.start(checkpoints: checkpoints, lookedAt: looks, fromBeginning: false)
+        let notices = next.takeNotices()
+        var lines: [Int64] = []
+        for pass in 1...30 {
+            next.rescan(now: Double(pass))
+            _ = next.read(budget: 3, now: Double(pass)) { lines.append($0.bytes ?? -1) }
+        }
+        #expect(lines == (15..<20).map(Int64.init) + (1_000..<1_030).map(Int64.init))
+        #expect(notices.contains { $0.hasSuffix("app-2026-12-08.log: created while stopped; following from its start") })
+
+        // Without a look on record for the pattern, an unknown file is old data: its end.
+        let fresh = FileFollower(patterns: [first.path("app-*.log")], options: IngestOptions()) { _ in 0 }
+        fresh.start(checkpoints: checkpoints, lookedAt: [:], fromBeginning: false)
+        var freshLines: [Int64] = []
+        _ = fresh.read(budget: 1_000, now: 1) { freshLines.append($0.bytes ?? -1) }
+        #expect(freshLines == (15..<20).map(Int64.init)) // the checkpointed file resumes; the other is not read
+    }
 }

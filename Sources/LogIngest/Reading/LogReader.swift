@@ -41,10 +41,14 @@ public final class LogReader {
     public private(set) var stats = InputStats()
     public private(set) var malformedSamples: [MalformedLine] = []
 
-    /// Opens an input (`-` is standard input) and detects its compression.
+    /// Opens an input (`-` is standard input) and detects its compression. Lines ending at
+    /// or before `resumeAt` (an offset in the decompressed bytes) were processed by an earlier
+    /// run: they are read only to learn the format and any header, and give no events.
     /// - Throws: `IngestError` when it cannot be opened or read.
-    public convenience init(path: String, inputIndex: Int32, options: IngestOptions) throws(IngestError) {
+    public convenience init(path: String, inputIndex: Int32, options: IngestOptions, resumeAt: Int64 = 0) throws(IngestError) {
         try self.init(source: try ByteSource(path: path), inputIndex: inputIndex, options: options)
+        resumeOffset = resumeAt
+        resumePoint = resumeAt
     }
 
     /// Reads bytes held in memory (compressed or not), named `name` in messages.
