@@ -152,7 +152,12 @@ extension Engine {
     public static let snapshotVersion: UInt64 = 1
 
     /// Everything the engine has learned and holds open, in a compact binary form.
-    public func snapshot() -> [UInt8] {
+    public func snapshot() -> [UInt8] { segmentedSnapshot().bytes }
+
+    /// `snapshot()`, with where its bytes divide into segments that change independently
+    /// (see `SnapshotCut`): saving only the changed segments makes a checkpoint's writes
+    /// grow with the keys touched since the last one, not with the keys held.
+    public func segmentedSnapshot() -> (bytes: [UInt8], cuts: [SnapshotCut]) {
         var w = SnapshotWriter(reservingCapacity: 64 * 1024)
         for b in Self.snapshotMagic { w.uint(UInt64(b)) }
         w.uint(Self.snapshotVersion)
@@ -163,7 +168,7 @@ extension Engine {
         w.optional(failedAuth) { w, d in w.section { w in w.string(d.shape); w.section { d.write(to: &$0) } } }
         w.optional(unexpectedIP) { w, d in w.section { w in w.string(d.shape); w.section { d.write(to: &$0) } } }
         w.optional(volume) { w, d in w.section { w in w.string(d.shape); w.section { d.write(to: &$0) } } }
-        return w.bytes
+        return (w.bytes, w.cuts)
     }
 
     /// Takes over the state in `bytes` (from `snapshot()`), into an engine that has seen no

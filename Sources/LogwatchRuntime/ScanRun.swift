@@ -117,7 +117,8 @@ public enum ScanRun {
         // their end, and a scan keeps no offsets to resume from.
         if let store, keepsState, interrupted == nil {
             do {
-                try store.checkpoint(files: [], engine: engine.snapshot())
+                let snapshot = engine.segmentedSnapshot()
+                try store.checkpoint(files: [], engine: snapshot.bytes, segments: snapshot.cuts.map { ($0.offset, $0.label) })
             } catch {
                 throw .reporting(error)
             }

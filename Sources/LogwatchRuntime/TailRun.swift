@@ -30,6 +30,8 @@ public enum TailRun {
     /// follow); exit status 0 then.
     /// - Throws: `RunExit.failed` when the configuration, the sinks or the state cannot be used.
     public static func run(_ settings: TailSettings) throws(RunExit) {
+        // First, so that a stop asked for while starting (a large state to read) is a clean one.
+        let signals = SignalPipe.install([SIGTERM, SIGINT, SIGHUP])
         let session = try RunSession(configPath: settings.session.configPath)
         let fullConfig = session.configuration
         var engineConfig = fullConfig.engine
@@ -75,7 +77,6 @@ public enum TailRun {
         if let stateFailure { throw .reporting(stateFailure) }
         let watcher = ChangeWatcher(directories: follower.directories)
         for dir in watcher.unwatched { printError("logwatch: \(dir): no change notifications; polling every \(pollInterval) s") }
-        let signals = SignalPipe.install([SIGTERM, SIGINT, SIGHUP])
 
         let sinks: AlertSinks
         do {
@@ -103,10 +104,11 @@ public enum TailRun {
             throw .reporting(error)
         }
         func saveCheckpoint() throws(RunExit) {
+            let snapshot = engine.segmentedSnapshot()
             do {
                 try store.checkpoint(files: follower.files.map(\.checkpoint),
                                      forget: follower.takeForgotten().map { ($0.device, $0.inode) },
-                                     looks: follower.lookedAt, engine: engine.snapshot())
+                                     looks: follower.lookedAt, engine: snapshot.bytes, segments: snapshot.cuts.map { ($0.offset, $0.label) })
             } catch {
                 try fail(error)
             }
@@ -185,7 +187,7 @@ public enum TailRun {
         if let stdinReader { ingest.add(stdinReader) }
         for line in ingest.lines { printError(line) }
         let stats = engine.stats
-        var facts = "\(NumberFormat.grouped(stats.events - eventsBefore)) events judged this run (\(NumberFormat.grouped(stats.events)) in all), \(NumberFormat.grouped(stats.late - lateBefore)) late"
+        var facts = "\(NumberFormat.grouped(stats.events - eventsBefore)) events judged this run (\(NumberFormat.grouped(stats.events)) in all), \(NumberFormat.grouped(stats.late - lateBefore)) late (\(NumberFormat.grouped(stats.late)) in all)"
         if stats.future > 0 { facts += ", \(NumberFormat.grouped(stats.future)) more than \(engine.configuration.maxFutureSeconds / 60) min ahead of this machine's clock, not judged" }
         printError("  engine: " + facts)
         printError("  " + emitter.tally.line)

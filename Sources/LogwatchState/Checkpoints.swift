@@ -28,18 +28,51 @@ extension StateStore {
         }
     }
 
+    /// The engine state of the last checkpoint, or nil before the first.
     public func engineSnapshot() throws(StateError) -> [UInt8]? {
-        try run("reading the engine state") {
-            try queue.read { db in try Data.fetchOne(db, sql: "SELECT snapshot FROM engine_state WHERE id = 1").map { [UInt8]($0) } }
+        let (bytes, segments) = try run("reading the engine state") {
+            try queue.read { db -> ([UInt8]?, [UInt64: Int]?) in
+                let rows = try Row.fetchAll(db, sql: "SELECT label, bytes FROM engine_segment ORDER BY label")
+                if rows.isEmpty {
+                    // A state saved whole, before segments.
+                    return (try Data.fetchOne(db, sql: "SELECT snapshot FROM engine_state WHERE id = 1").map { [UInt8]($0) }, nil)
+                }
+                var bytes: [UInt8] = []
+                var segments: [UInt64: Int] = [:]
+                for row in rows {
+                    let part = [UInt8](row[1] as Data)
+                    segments[UInt64(bitPattern: row[0])] = Self.segmentHash(part[...])
+                    bytes += part
+                }
+                return (bytes, segments)
+            }
         }
+        savedSegments.value = segments
+        return bytes
     }
 
     /// Saves the engine state and the offsets it matches in one transaction. Files not listed
     /// keep their rows unless named in `forget` (files let go of). `looks`: when each pattern
-    /// was last looked at, by a look whose files are all in `files`.
+    /// was last looked at, by a look whose files are all in `files`. The engine state is
+    /// saved in the segments `segments` marks (offset and label of each start; the bytes
+    /// before the first are label 0), and only the segments that changed since the last
+    /// checkpoint are written.
     public func checkpoint(files: [FileCheckpoint], forget: [(device: UInt64, inode: UInt64)] = [], looks: [String: Int64] = [:],
-                           engine: [UInt8]) throws(StateError) {
+                           engine: [UInt8], segments: [(offset: Int, label: UInt64)] = []) throws(StateError) {
         let now = Self.nowMs()
+        var parts: [(label: UInt64, bytes: ArraySlice<UInt8>)] = []
+        var start = 0
+        var label: UInt64 = 0
+        for cut in segments {
+            if cut.offset > start || label != 0 { parts.append((label, engine[start..<cut.offset])) }
+            start = cut.offset
+            label = cut.label
+        }
+        parts.append((label, engine[start...]))
+        var hashes: [UInt64: Int] = [:]
+        for part in parts { hashes[part.label] = Self.segmentHash(part.bytes) }
+        let saved = savedSegments.value
+        var written = 0
         try run("saving a checkpoint") {
             try queue.write { db in
                 for f in files {
@@ -59,10 +92,37 @@ extension StateStore {
                 for (pattern, at) in looks {
                     try db.execute(sql: "INSERT OR REPLACE INTO pattern_look (pattern, looked_at) VALUES (?, ?)", arguments: [pattern, at])
                 }
-                try db.execute(sql: "INSERT OR REPLACE INTO engine_state (id, snapshot, saved_at) VALUES (1, ?, ?)",
-                               arguments: [Data(engine), now])
+                if let saved {
+                    for label in saved.keys where hashes[label] == nil {
+                        try db.execute(sql: "DELETE FROM engine_segment WHERE label = ?", arguments: [Int64(bitPattern: label)])
+                    }
+                } else {
+                    // What is stored is not known to this process: replaced whole.
+                    try db.execute(sql: "DELETE FROM engine_segment")
+                    try db.execute(sql: "DELETE FROM engine_state")
+                }
+                written = 0
+                for part in parts where saved?[part.label] != hashes[part.label] {
+                    try db.execute(sql: "INSERT OR REPLACE INTO engine_segment (label, bytes) VALUES (?, ?)",
+                                   arguments: [Int64(bitPattern: part.label), Data(part.bytes)])
+                    written += part.bytes.count
+                }
             }
         }
+        savedSegments.value = hashes
+        savedSegments.lastWritten = written
+    }
+
+    /// Bytes of engine state the last checkpoint wrote (the segments that had changed).
+    public var lastCheckpointEngineBytes: Int { savedSegments.lastWritten }
+
+    /// A segment's hash, to tell whether it changed: seeded per process (an attacker who
+    /// shapes log lines cannot make a changed segment look unchanged).
+    static func segmentHash(_ bytes: ArraySlice<UInt8>) -> Int {
+        var h = Hasher()
+        bytes.withUnsafeBytes { h.combine(bytes: $0) }
+        h.combine(bytes.count)
+        return h.finalize()
     }
 
     /// The stable number of an input name (for the line references kept in the engine state).

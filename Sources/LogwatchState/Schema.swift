@@ -85,6 +85,16 @@ extension StateStore {
                 );
                 """)
         }
+        m.registerMigration("v4-engine-segments") { db in
+            // The engine state in segments that change independently (by label, in the
+            // order of the state's bytes), so that a checkpoint rewrites only what changed.
+            try db.execute(sql: """
+                CREATE TABLE engine_segment (
+                    label INTEGER PRIMARY KEY,
+                    bytes BLOB NOT NULL
+                );
+                """)
+        }
         return m
     }
 }

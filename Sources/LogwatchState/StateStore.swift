@@ -20,6 +20,15 @@ public final class StateStore: @unchecked Sendable {
     public let databasePath: String
     let queue: DatabaseQueue
     private let lockDescriptor: Int32
+    /// The engine state's segments as saved (label → hash), as of the last checkpoint this
+    /// process wrote or read; nil when not known (then a checkpoint replaces them all). Only
+    /// the thread that checkpoints uses it.
+    let savedSegments = SavedSegments()
+
+    final class SavedSegments: @unchecked Sendable {
+        var value: [UInt64: Int]?
+        var lastWritten = 0
+    }
 
     /// `$XDG_STATE_HOME/logwatch`, else `~/.local/state/logwatch`.
     public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {

@@ -108,4 +108,35 @@ private typealias S = Streams
         }
         #expect(throws: SnapshotError.self) { try Engine().restore(Array("not a snapshot".utf8)) }
     }
+
+    /// The segments of a snapshot (the unit a checkpoint rewrites): one event for one of 2,000
+    /// principals changes a handful of them, a small part of the state, and the labels are
+    /// the same from one snapshot to the next, in the order of the bytes.
+    @Test func oneEventChangesFewSegmentsOfTheState() throws {
+        var s = Streams()
+        for i in 0..<2_000 {
+            s.add(S.t0 + Int64(i) * 1_000, ip: "10.0.\(i / 250).\(i % 250 + 1)", principal: "svc_\(i)")
+        }
+        let engine = Engine()
+        _ = s.run(engine: engine)
+        func segments() -> [UInt64: ArraySlice<UInt8>] {
+            let (bytes, cuts) = engine.segmentedSnapshot()
+            var out: [UInt64: ArraySlice<UInt8>] = [0: bytes[..<(cuts.first?.offset ?? bytes.count)]]
+            for (i, cut) in cuts.enumerated() {
+                out[cut.label] = bytes[cut.offset..<(i + 1 < cuts.count ? cuts[i + 1].offset : bytes.count)]
+            }
+            #expect(cuts.map(\.label) == cuts.map(\.label).sorted() && Set(cuts.map(\.label)).count == cuts.count)
+            return out
+        }
+        let before = segments()
+        var alerts: [Alert] = []
+        engine.process(TransactionEvent(time: S.t0 + 2_000_000, sourceIP: IPAddress("10.0.3.8"), principal: "svc_757", outcome: .success), into: &alerts)
+        let after = segments()
+        #expect(Set(after.keys) == Set(before.keys))
+        let changed = after.filter { before[$0.key] != $0.value }
+        let total = after.values.reduce(0) { $0 + $1.count }
+        let changedBytes = changed.values.reduce(0) { $0 + $1.count }
+        #expect(changed.count >= 1 && changed.count <= 8, "\(changed.count) of \(after.count) segments changed")
+        #expect(changedBytes * 20 < total, "\(changedBytes) of \(total) bytes changed")
+    }
 }

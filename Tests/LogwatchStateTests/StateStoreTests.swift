@@ -69,6 +69,39 @@ import LogwatchCore
         #expect(try reopened.inputNames().values.sorted() == ["a.log"])
     }
 
+    /// The engine state is saved in segments, and a checkpoint writes only the segments that
+    /// changed (and deletes those gone); reopening gives the whole state back.
+    @Test func aCheckpointWritesOnlyTheSegmentsThatChanged() throws {
+        let dir = directory()
+        func state(_ middle: UInt8, pages: Int) -> (bytes: [UInt8], cuts: [(offset: Int, label: UInt64)]) {
+            var bytes: [UInt8] = [9, 9]
+            var cuts: [(offset: Int, label: UInt64)] = []
+            for page in 0..<pages {
+                cuts.append((bytes.count, UInt64(1) << 32 | UInt64(page + 1)))
+                bytes += [UInt8](repeating: page == 1 ? middle : UInt8(page), count: 1_000)
+            }
+            return (bytes, cuts)
+        }
+        do {
+            let store = try StateStore(directory: dir)
+            let one = state(1, pages: 4)
+            try store.checkpoint(files: [], engine: one.bytes, segments: one.cuts)
+            #expect(store.lastCheckpointEngineBytes == 4_002)
+            let two = state(7, pages: 4)
+            try store.checkpoint(files: [], engine: two.bytes, segments: two.cuts)
+            #expect(store.lastCheckpointEngineBytes == 1_000)
+            try store.checkpoint(files: [], engine: two.bytes, segments: two.cuts)
+            #expect(store.lastCheckpointEngineBytes == 0)
+        }
+        let reopened = try StateStore(directory: dir)
+        #expect(try reopened.engineSnapshot() == state(7, pages: 4).bytes)
+        // After reading, the store knows what is saved: a page gone is deleted, nothing rewritten.
+        let three = state(7, pages: 3)
+        try reopened.checkpoint(files: [], engine: three.bytes, segments: three.cuts)
+        #expect(reopened.lastCheckpointEngineBytes == 0)
+        #expect(try reopened.engineSnapshot() == three.bytes)
+    }
+
     @Test func aSecondStoreOnTheSameDirectoryIsRefused() throws {
         let dir = directory()
         let first = try StateStore(directory: dir)

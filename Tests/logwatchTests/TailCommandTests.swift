@@ -125,11 +125,11 @@ import Testing
         truncate(log.path, 0)
         L.append(Self.burst(12..<24), to: log)
         #expect(tail.wait { tail.alertLines.count == 1 })
-        if pattern.hasSuffix("*") {
-            // The copy is looked at on the next scan of the pattern, which a slow (sanitizer)
-            // build may not reach before the alert: wait for it, then check it was not read.
-            #expect(tail.wait { tail.stderr.contains("app.log.1: same first bytes as") }, "\(tail.stderr)")
-        }
+        // The copy is recognised by its first bytes, when the pattern names it or when the
+        // truncation is noticed (it is looked for beside the file), and only what was not read
+        // of the file is read from it (nothing, here). A slow (sanitizer) build may not get
+        // there before the alert: wait for it.
+        #expect(tail.wait { tail.stderr.contains("app.log.1: same first bytes as") || tail.stderr.contains("app.log.1: a copy of") }, "\(tail.stderr)")
         #expect(tail.terminate() == 0)
         #expect(tail.judged?.all == 48, "\(tail.stderr)")
         #expect(tail.alertLines.count == 1)
@@ -435,7 +435,7 @@ import Testing
         #expect(r.status == 2)
         #expect(r.stderr.contains("state directory app.log/state: cannot create it"), "\(r.stderr)")
         // Damaged engine state inside a valid database.
-        try Self.sql("DELETE FROM grdb_migrations WHERE identifier='v99'; UPDATE engine_state SET snapshot=X'4C57455301020304'", on: database)
+        try Self.sql("DELETE FROM grdb_migrations WHERE identifier='v99'; DELETE FROM engine_segment; INSERT INTO engine_segment VALUES (0, X'4C57455301020304')", on: database)
         r = try CLI.run(["tail", "--state-dir", "bad", "app.log"], cwd: dir)
         #expect(r.status == 2)
         #expect(r.stderr.contains("engine state damaged"), "\(r.stderr)")

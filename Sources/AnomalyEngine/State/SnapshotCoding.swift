@@ -5,8 +5,26 @@ import LogwatchCore
 /// is large (one record per tracked key) and saved every second in live mode.
 struct SnapshotWriter {
     private(set) var bytes: [UInt8] = []
+    /// Where the bytes divide into segments that change independently (a page of one keyed
+    /// store's slots), each with a label that is the same in every snapshot of an engine of
+    /// the same configuration and grows along the bytes: a store saves only the segments
+    /// that changed since its last save. The bytes before the first cut are label 0.
+    private(set) var cuts: [SnapshotCut] = []
+    /// Keyed stores written so far, to label their segments.
+    private var stores: UInt64 = 0
 
     init(reservingCapacity n: Int = 4096) { bytes.reserveCapacity(n) }
+
+    /// The next keyed store's number (from 1), for its segments' labels.
+    mutating func beginStore() -> UInt64 {
+        stores += 1
+        return stores
+    }
+
+    /// Starts a segment here.
+    mutating func cut(_ label: UInt64) {
+        cuts.append(SnapshotCut(offset: bytes.count, label: label))
+    }
 
     mutating func uint(_ v: UInt64) {
         var v = v
@@ -31,9 +49,13 @@ struct SnapshotWriter {
     /// A nested section, length-prefixed so a reader can skip it.
     mutating func section(_ body: (inout SnapshotWriter) -> Void) {
         var inner = SnapshotWriter(reservingCapacity: 256)
+        inner.stores = stores
         body(&inner)
+        stores = inner.stores
         uint(UInt64(inner.bytes.count))
+        let base = bytes.count
         bytes.append(contentsOf: inner.bytes)
+        for c in inner.cuts { cuts.append(SnapshotCut(offset: base + c.offset, label: c.label)) }
     }
 
     mutating func write<T: SnapshotCodable>(_ v: T) { v.write(to: &self) }
@@ -46,6 +68,12 @@ struct SnapshotWriter {
         uint(UInt64(items.count))
         for item in items { body(&self, item) }
     }
+}
+
+/// Where a segment of a snapshot starts, and its label.
+public struct SnapshotCut: Sendable, Equatable {
+    public var offset: Int
+    public var label: UInt64
 }
 
 /// Why a snapshot could not be read.

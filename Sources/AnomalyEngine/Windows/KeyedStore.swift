@@ -171,10 +171,18 @@ struct KeyedStore<Key: StoreKey, State> {
 }
 
 extension KeyedStore {
-    /// Writes every slot (free ones too, so slot numbers held elsewhere stay valid).
+    /// Slots per snapshot segment: a key's change rewrites its page, not the store.
+    static var slotsPerSegment: Int { 16 }
+
+    /// Writes every slot (free ones too, so slot numbers held elsewhere stay valid), a
+    /// segment per page of slots (labelled by store and page), so that a key that changed
+    /// changes one segment.
     func write(to w: inout SnapshotWriter, key: (inout SnapshotWriter, Key) -> Void, state: (inout SnapshotWriter, State) -> Void) {
+        let store = w.beginStore() << 32
+        w.cut(store)
         w.uint(UInt64(keys.count))
         for i in keys.indices {
+            if i % Self.slotsPerSegment == 0 { w.cut(store | UInt64(i / Self.slotsPerSegment + 1)) }
             if let k = keys[i], let s = states[i] {
                 w.bool(true)
                 key(&w, k)
@@ -184,6 +192,7 @@ extension KeyedStore {
                 w.bool(false)
             }
         }
+        w.cut(store | 0xFFFF_FFFF)
         w.int(evictions)
     }
 
