@@ -45,9 +45,11 @@ let package = Package(
         // Decoding, framing, format detection and parsing, and the pipeline that merges inputs
         // into batches of events. The only module that touches C.
         .target(name: "LogIngest", dependencies: ["LogwatchCore", "CZstd", "CZlib"], swiftSettings: hotPath),
+        // statx(2)'s birth time, which Glibc's Swift module does not declare.
+        .target(name: "CFileBirth"),
         // Following live files through rotation (globs, identity, fingerprints, inotify), for
         // tail. Kept out of the per-line modules so that it keeps every run-time check.
-        .target(name: "LogFollowing", dependencies: ["LogwatchCore", "LogIngest"]),
+        .target(name: "LogFollowing", dependencies: ["LogwatchCore", "LogIngest", "CFileBirth"]),
         // The engine: a synchronous state machine over events. No C, no I/O, no clocks.
         .target(name: "AnomalyEngine", dependencies: ["LogwatchCore"], swiftSettings: hotPath),
         // The YAML configuration file, read into the engine's and the sinks' settings.

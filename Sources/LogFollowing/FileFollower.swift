@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CFileBirth
 import LogIngest
 import LogwatchCore
 
@@ -126,8 +127,20 @@ public final class FileFollower {
         var size: Int64
         /// The first pattern that names it.
         var pattern: String
-        /// Its status change time (wall clock, nanoseconds): never older than its creation.
+        /// Its status change time (wall clock, nanoseconds): never older than its creation,
+        /// but a rename changes it too.
         var changed: Int64
+        /// Its creation time (wall clock, nanoseconds), where the file system keeps one.
+        var born: Int64?
+
+        /// Whether it was created after `look`: by its birth time where known; else, for a
+        /// plain file, by its status change time (a file the look found would have a
+        /// checkpoint), but not for a compressed one, which may be an archive only renamed
+        /// since (its lines were read before it was compressed).
+        func created(after look: Int64, compressed: Bool) -> Bool {
+            if let born { return born > look }
+            return !compressed && changed > look
+        }
     }
 
     /// When each pattern was last expanded (wall clock, nanoseconds, taken before the listing):
@@ -135,14 +148,17 @@ public final class FileFollower {
     /// there at that look.
     public private(set) var lookedAt: [String: Int64] = [:]
 
-    /// Every regular file the patterns name now, with its identity.
-    private func expand() -> [Found] {
+    /// Every regular file the patterns name now, with its identity. `recordingLook`: the
+    /// caller follows every file found (so `lookedAt` may say so).
+    private func expand(recordingLook: Bool = true) -> [Found] {
         var out: [Found] = []
         var seen: Set<FileIdentity> = []
         for pattern in patterns {
-            var now = timespec()
-            clock_gettime(CLOCK_REALTIME, &now)
-            lookedAt[pattern] = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+            if recordingLook {
+                var now = timespec()
+                clock_gettime(CLOCK_REALTIME, &now)
+                lookedAt[pattern] = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+            }
             var paths: [String] = []
             if pattern.contains(where: { "*?[".contains($0) }) {
                 var g = glob_t()
@@ -167,7 +183,11 @@ public final class FileFollower {
                 }
                 let id = FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
                 let changed = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
-                if seen.insert(id).inserted { out.append(Found(path: path, identity: id, size: Int64(st.st_size), pattern: pattern, changed: changed)) }
+                var born: Int64 = 0
+                let known = logwatch_birth_time(path, &born) == 0
+                if seen.insert(id).inserted {
+                    out.append(Found(path: path, identity: id, size: Int64(st.st_size), pattern: pattern, changed: changed, born: known ? born : nil))
+                }
             }
         }
         return out
@@ -221,8 +241,20 @@ public final class FileFollower {
         let fp = Fingerprint.of(fd, length: fpLength) ?? 0
         // A copy of a file followed already (copy-truncate rotation into a watched name).
         if fpLength > 0 && !isCopy {
-            let original = files.first(where: { !$0.closed && $0.fingerprintLength == fpLength && $0.fingerprint == fp })?.path
-                ?? truncatedRecently.first(where: { $0.length == fpLength && $0.hash == fp })?.path
+            // Over the other file's fingerprint length, which may be shorter than this one's
+            // when it was smaller than a fingerprint: then only if it no longer starts so
+            // (truncated), or a new file starting with the same short header (a CSV export's)
+            // would be taken for its copy.
+            func starts(with hash: UInt64, _ length: Int, truncated: () -> Bool) -> Bool {
+                guard length > 0 && length <= fpLength else { return false }
+                if length == fpLength { return fp == hash }
+                return Fingerprint.of(fd, length: length) == hash && truncated()
+            }
+            let original = files.first(where: { f in
+                !f.closed && !f.isArchive && starts(with: f.fingerprint, f.fingerprintLength) {
+                    Fingerprint.of(f.fd, length: f.fingerprintLength) != f.fingerprint
+                }
+            })?.path ?? truncatedRecently.first(where: { starts(with: $0.hash, $0.length) { true } })?.path
             if let original {
                 close(fd)
                 if skippedPaths.insert(path).inserted { notices.append("\(path): same first bytes as \(original), taken as its copy and not read again") }
@@ -262,14 +294,14 @@ public final class FileFollower {
         var olderRests: [FileIdentity] = []
         for cp in checkpoints {
             let id = FileIdentity(device: cp.device, inode: cp.inode)
-            if let f = foundByID[id], resumedHere[id] != nil {
-                guard open(f.path, id, resumeAt: cp.offset) != nil else { continue }
+            if let f = foundByID[id], resumedHere[id] != nil, open(f.path, id, resumeAt: cp.offset) != nil {
                 claimed.insert(id)
                 olderRests.append(id)
                 notices.append("\(f.path): resuming at byte \(cp.offset)")
                 continue
             }
-            if foundByID[id] == nil, let path = Self.locate(id, near: cp.path), Self.sameFile(cp, path: path),
+            // Not under the name the patterns gave (renamed since, even while this ran).
+            if let path = Self.locate(id, near: cp.path), Self.sameFile(cp, path: path),
                let file = open(path, id, resumeAt: cp.offset) {
                 file.goneSince = 0
                 claimed.insert(id)
@@ -277,42 +309,35 @@ public final class FileFollower {
                 notices.append("\(path): rotated away while stopped; reading it to its end from byte \(cp.offset)")
                 continue
             }
-            switch findCopy(of: cp, found: found, excluding: checkpointed.union(claimed)) {
-            case .plain(let path, let copyID, let named):
-                guard let file = open(path, copyID, resumeAt: cp.offset, isCopy: true) else { continue }
-                if !named { file.goneSince = 0 }
-                claimed.insert(copyID)
-                olderRests.append(copyID)
-                notices.append("\(path): a copy of \(cp.path) as it was (copy-truncate rotation while stopped); reading it from byte \(cp.offset)")
-            case .compressed(let path):
-                do {
-                    let reader = try LogReader(path: path, inputIndex: inputIndex(path), options: options, resumeAt: cp.offset)
-                    let file = FollowedFile(identity: id, path: path, inputIndex: reader.inputIndex, fd: -1, reader: reader,
-                                            fingerprint: cp.fingerprint, fingerprintLength: cp.fingerprintLength)
-                    file.isArchive = true
-                    files.append(file)
-                    claimed.insert(id)
-                        olderRests.append(id)
-                    notices.append("\(path): \(cp.path) compressed while stopped; reading its rest from byte \(cp.offset) of its content")
-                } catch {
-                    notices.append("\(path): holds \(cp.path) (compressed while stopped), but cannot be read (\(error)): whatever it held after byte \(cp.offset) is not read")
-                }
-            case .unreadable(let path, let reason):
-                notices.append("\(path): may hold \(cp.path) (compressed while stopped), but cannot be decoded (\(reason)): whatever it held after byte \(cp.offset) is not read")
-            case nil:
-                notices.append("\(cp.path): the file read to byte \(cp.offset) was rotated away while stopped and is not found in its directory (not under its name, renamed, copied or compressed): any lines it had after that byte are not read")
+            let copy = findCopy(of: cp, found: found, excluding: claimed.union(resumedHere.keys))
+            if let file = resume(cp, from: copy, while: "while stopped") {
+                claimed.insert(file.identity)
+                olderRests.append(file.identity)
+            } else if copy == nil {
+                // Looked for again by the next looks at the patterns, in case it was being
+                // renamed as this one looked.
+                unmatched[id] = (cp, 0)
             }
         }
         // Files no checkpoint resumes, oldest change first.
         let knownPaths = Set(checkpoints.map(\.path))
         var newFiles: [FollowedFile] = []
-        for f in found.sorted(by: { $0.changed < $1.changed }) where !claimed.contains(f.identity) {
+        for f in found.sorted(by: { ($0.born ?? $0.changed) < ($1.born ?? $1.changed) }) where !claimed.contains(f.identity) {
             // A file under a checkpointed name that is not the checkpointed file replaced it by
             // rotation; a file changed since its pattern was last looked at was not there then.
             let successor = knownPaths.contains(f.path)
-            let created = lookedAt[f.pattern].map { f.changed > $0 } ?? false
+            let compressed = Self.isCompressed(f.path)
+            let created = lookedAt[f.pattern].map { f.created(after: $0, compressed: compressed) } ?? false
             let fromStart = successor || created || fromBeginning
-            guard let file = open(f.path, f.identity, resumeAt: fromStart ? 0 : nil) else { continue }
+            let file: FollowedFile
+            if (successor || created) && compressed {
+                // Written and compressed while logwatch was stopped: its lines were never read.
+                guard let archive = openArchive(f.path, f.identity, resumeAt: 0) else { continue }
+                file = archive
+            } else {
+                guard let opened = open(f.path, f.identity, resumeAt: fromStart ? 0 : nil) else { continue }
+                file = opened
+            }
             claimed.insert(f.identity)
             if successor || created {
                 file.waitsFor = olderRests + newFiles.map(\.identity)
@@ -328,7 +353,37 @@ public final class FileFollower {
             }
         }
         let following = Set(files.map(\.identity))
-        for id in checkpointed where !following.contains(id) { forgotten.append(id) }
+        for id in checkpointed where !following.contains(id) && unmatched[id] == nil { forgotten.append(id) }
+    }
+
+    /// Checkpointed files not found by the first look, by identity, with the number of looks
+    /// since that did not find them either.
+    private var unmatched: [FileIdentity: (checkpoint: FileCheckpoint, misses: Int)] = [:]
+
+    /// The file `found` names, if it is a checkpointed one the first look missed: resumed at
+    /// its checkpoint. Entries missed by two more looks are given up, and said.
+    private func resumeUnmatched(_ found: [Found]) -> Set<FileIdentity> {
+        guard !unmatched.isEmpty else { return [] }
+        var resumed: Set<FileIdentity> = []
+        let followed = Set(files.filter { !$0.closed }.map(\.identity))
+        for f in found where !followed.contains(f.identity) {
+            guard let (cp, _) = unmatched[f.identity], Self.sameFile(cp, path: f.path),
+                  open(f.path, f.identity, resumeAt: cp.offset) != nil else { continue }
+            unmatched[f.identity] = nil
+            resumed.insert(f.identity)
+            notices.append("\(f.path): resuming at byte \(cp.offset)")
+        }
+        for (id, entry) in unmatched {
+            if entry.misses >= 2 {
+                unmatched[id] = nil
+                forgotten.append(id)
+                let cp = entry.checkpoint
+                notices.append("\(cp.path): the file read to byte \(cp.offset) was rotated away while stopped and is not found in its directory (not under its name, renamed, copied or compressed): any lines it had after that byte are not read")
+            } else {
+                unmatched[id]?.misses += 1
+            }
+        }
+        return resumed
     }
 
     /// Where a checkpointed file's content is now, when it is neither under its name nor
@@ -336,8 +391,59 @@ public final class FileFollower {
     /// path), or a compressed file beside it whose decoded start matches.
     private enum Copy {
         case plain(path: String, identity: FileIdentity, named: Bool)
-        case compressed(path: String)
+        case compressed(path: String, identity: FileIdentity)
         case unreadable(path: String, reason: String)
+    }
+
+    /// Follows the copy that holds the rest of the file `cp` describes, from `cp.offset`: a
+    /// plain copy like any followed file (let go once read, if no pattern names it), a
+    /// compressed one through the decoder, once. Says what it does, or why it cannot.
+    private func resume(_ cp: FileCheckpoint, from copy: Copy?, while when: String) -> FollowedFile? {
+        switch copy {
+        case .plain(let path, let id, let named):
+            guard let file = open(path, id, resumeAt: cp.offset, isCopy: true) else { return nil }
+            if !named { file.goneSince = 0 }
+            notices.append("\(path): a copy of \(cp.path) as it was (copy-truncate rotation \(when)); reading it from byte \(cp.offset)")
+            return file
+        case .compressed(let path, let id):
+            guard let file = openArchive(path, id, resumeAt: cp.offset, fingerprint: (cp.fingerprint, cp.fingerprintLength)) else { return nil }
+            notices.append("\(path): \(cp.path) compressed \(when); reading its rest from byte \(cp.offset) of its content")
+            return file
+        case .unreadable(let path, let reason):
+            notices.append("\(path): may hold \(cp.path) (compressed \(when)), but cannot be decoded (\(reason)): whatever it held after byte \(cp.offset) is not read")
+            return nil
+        case nil:
+            return nil
+        }
+    }
+
+    /// Reads a compressed file once, through the decoder, from `resumeAt` in its decoded
+    /// bytes (its checkpoints count decoded bytes; its fingerprint is of its decoded start).
+    private func openArchive(_ path: String, _ id: FileIdentity, resumeAt: Int64,
+                             fingerprint: (hash: UInt64, length: Int)? = nil) -> FollowedFile? {
+        let reader: LogReader
+        do {
+            reader = try LogReader(path: path, inputIndex: inputIndex(path), options: options, resumeAt: resumeAt)
+        } catch {
+            notices.append("\(path): cannot be read (\(error)): whatever it held after byte \(resumeAt) of its content is not read")
+            return nil
+        }
+        // Known again after a restart by the hash of its decoded start, as the file it was.
+        let start = fingerprint ?? Self.decodedPrefix(path)
+        let file = FollowedFile(identity: id, path: path, inputIndex: reader.inputIndex, fd: -1, reader: reader,
+                                fingerprint: start.hash, fingerprintLength: start.length)
+        file.isArchive = true
+        files.append(file)
+        return file
+    }
+
+    private static func isCompressed(_ path: String) -> Bool {
+        if compressedName(path) { return true }
+        guard case .opened(let fd) = openRegular(path) else { return false }
+        defer { close(fd) }
+        var magic = [UInt8](repeating: 0, count: 4)
+        let got = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, 4, 0) }
+        return got > 0 && magic.withUnsafeBytes { StreamKind.detect(UnsafeRawBufferPointer(rebasing: $0[0..<got])) } != .plain
     }
 
     private func findCopy(of cp: FileCheckpoint, found: [Found], excluding: Set<FileIdentity>) -> Copy? {
@@ -367,7 +473,7 @@ public final class FileFollower {
             case .plain(let hash):
                 if hash == cp.fingerprint && s.size >= cp.offset { return .plain(path: s.path, identity: s.identity, named: named.contains(s.identity)) }
             case .compressed(let hash):
-                if hash == cp.fingerprint { return .compressed(path: s.path) }
+                if hash == cp.fingerprint { return .compressed(path: s.path, identity: s.identity) }
             case .undecodable(let reason):
                 if unreadable == nil && Self.compressedName(s.path) { unreadable = .unreadable(path: s.path, reason: reason) }
             case .short:
@@ -382,6 +488,21 @@ public final class FileFollower {
         case compressed(UInt64)
         case short
         case undecodable(String)
+    }
+
+    /// The hash of a compressed file's first decoded bytes, up to a fingerprint's length.
+    private static func decodedPrefix(_ path: String) -> (hash: UInt64, length: Int) {
+        guard let input = try? DecodedInput(path: path) else { return (0, 0) }
+        var buffer = [UInt8](repeating: 0, count: Fingerprint.maxLength)
+        var filled = 0
+        while filled < buffer.count {
+            let n = (try? buffer.withUnsafeMutableBytes { b throws(IngestError) in
+                try input.read(into: UnsafeMutableRawBufferPointer(rebasing: b[filled...]))
+            }) ?? 0
+            if n == 0 { break }
+            filled += n
+        }
+        return (StableHash.add(buffer[..<filled], to: StableHash.offsetBasis), filled)
     }
 
     /// The hash of a file's first `length` bytes, decompressed if it is compressed.
@@ -499,8 +620,9 @@ public final class FileFollower {
                 notices.append("\(file.path): rotated away or deleted; reading it to its end")
             }
         }
+        let resumed = resumeUnmatched(found)
         let followed = Set(files.filter { !$0.closed }.map(\.identity))
-        for f in found where !followed.contains(f.identity) {
+        for f in found where !followed.contains(f.identity) && !resumed.contains(f.identity) {
             if open(f.path, f.identity, resumeAt: 0) != nil {
                 notices.append("\(f.path): new file, following from its start")
             }
@@ -513,12 +635,12 @@ public final class FileFollower {
     public func read(budget: Int, now: Double, _ body: (TransactionEvent) -> Void) -> Int {
         var total = 0
         for file in files where !file.closed {
+            if !file.isArchive { checkReplaced(file) }
             if !file.waitsFor.isEmpty {
                 // Newer lines wait for the older files' rest, or they would make it late.
                 if files.contains(where: { file.waitsFor.contains($0.identity) && !$0.closed && !$0.caughtUp }) { continue }
                 file.waitsFor = []
             }
-            if !file.isArchive { checkReplaced(file) }
             var n = 0
             do {
                 while n < budget, let e = try file.reader.next() { body(e); n += 1 }
@@ -563,6 +685,14 @@ public final class FileFollower {
         if replaced {
             truncatedRecently.append((file.fingerprint, file.fingerprintLength, file.path))
             if truncatedRecently.count > 16 { truncatedRecently.removeFirst() }
+            // logrotate's copytruncate copied the file before truncating it: what of it was
+            // not read yet is in the copy (plain, or compressed since), and older than what
+            // the truncated file gets now.
+            let before = file.checkpoint
+            let followed = Set(files.filter { !$0.closed }.map(\.identity))
+            if let copy = resume(before, from: findCopy(of: before, found: expand(recordingLook: false), excluding: followed), while: "while following") {
+                file.waitsFor.append(copy.identity)
+            }
             lseek(file.fd, 0, SEEK_SET)
             endedSummary.add(file.reader)
             file.reader = LogReader(following: file.fd, name: file.path, inputIndex: file.inputIndex, options: options)

@@ -309,4 +309,26 @@ import LogwatchCore
         _ = fresh.read(budget: 1_000, now: 1) { freshLines.append($0.bytes ?? -1) }
         #expect(freshLines == (15..<20).map(Int64.init)) // the checkpointed file resumes; the other is not read
     }
+
+    /// copytruncate while tail runs but is behind (lines 10-299 not read yet when logrotate
+    /// copies and truncates): the unread rest is in the copy, read from where the file was
+    /// read to, before the truncated file's new lines; plain or compressed right after.
+    @Test(arguments: [("app.log*", ""), ("app.log", ""), ("app.log", "gzip app.log.1")])
+    func copyTruncateWhileBehindReadsTheRestFromTheCopy(pattern: String, compress: String) throws {
+        let run = Run(pattern: pattern)
+        try run.append("app.log", 0, 10)
+        run.follower.start(checkpoints: [], fromBeginning: true)
+        run.pass()
+        try run.append("app.log", 10, 290)
+        try FileManager.default.copyItem(atPath: run.path("app.log"), toPath: run.path("app.log.1"))
+        try Data().write(to: URL(fileURLWithPath: run.path("app.log")))
+        if !compress.isEmpty { try Self.shell(compress, in: run.dir) }
+        try run.append("app.log", 1_000, 50)
+        for pass in 1...60 {
+            run.now = Double(pass)
+            run.follower.rescan(now: run.now)
+            _ = run.follower.read(budget: 10, now: run.now) { run.events.append($0) }
+        }
+        #expect(run.lines == (0..<300).map(Int64.init) + (1_000..<1_050).map(Int64.init))
+    }
 }
