@@ -608,6 +608,7 @@ public final class FileFollower {
     /// name, and ones no pattern names are let go once read to their end and quiet for the
     /// grace period.
     public func rescan(now: Double) {
+        let previousLooks = lookedAt
         let found = expand()
         var byID: [FileIdentity: String] = [:]
         for f in found { byID[f.identity] = f.path }
@@ -622,11 +623,51 @@ public final class FileFollower {
         }
         let resumed = resumeUnmatched(found)
         let followed = Set(files.filter { !$0.closed }.map(\.identity))
-        for f in found where !followed.contains(f.identity) && !resumed.contains(f.identity) {
+        for f in found where !followed.contains(f.identity) && !resumed.contains(f.identity) && !judgedCompressed.contains(f.identity) {
+            if let look = previousLooks[f.pattern], let born = f.born, born > look, Self.isCompressed(f.path) {
+                // Created since the last look and compressed already: the compressed form of
+                // a file read here (delaycompress), or a file written, rotated and compressed
+                // between two looks, whose lines nobody read.
+                judgedCompressed.insert(f.identity)
+                if let original = compressedOriginal(f.path) {
+                    notices.append("\(f.path): \(original) compressed; read already")
+                } else if let file = openArchive(f.path, f.identity, resumeAt: 0) {
+                    file.waitsFor = files.filter { !$0.closed && !$0.isArchive }.map(\.identity)
+                    notices.append("\(f.path): new, and compressed before it was looked at; reading it through the decoder")
+                }
+                continue
+            }
             if open(f.path, f.identity, resumeAt: 0) != nil {
                 notices.append("\(f.path): new file, following from its start")
             }
         }
+    }
+
+    /// Compressed files created while following, judged once (read, or the compressed form of
+    /// a file read already).
+    private var judgedCompressed: Set<FileIdentity> = []
+    /// First bytes of files let go of lately: a compressed file created since may be one of them.
+    private var letGoRecently: [(hash: UInt64, length: Int, path: String)] = []
+
+    /// The file read here (followed, let go of lately, or truncated lately) whose first bytes
+    /// the compressed file at `path` starts with when decoded, if any.
+    private func compressedOriginal(_ path: String) -> String? {
+        guard let input = try? DecodedInput(path: path) else { return nil }
+        var buffer = [UInt8](repeating: 0, count: Fingerprint.maxLength)
+        var filled = 0
+        while filled < buffer.count {
+            let n = (try? buffer.withUnsafeMutableBytes { b throws(IngestError) in
+                try input.read(into: UnsafeMutableRawBufferPointer(rebasing: b[filled...]))
+            }) ?? 0
+            if n == 0 { break }
+            filled += n
+        }
+        func starts(_ hash: UInt64, _ length: Int) -> Bool {
+            length > 0 && length <= filled && StableHash.add(buffer[..<length], to: StableHash.offsetBasis) == hash
+        }
+        let known = files.filter { !$0.closed && !$0.isArchive }.map { ($0.fingerprint, $0.fingerprintLength, $0.path) }
+            + letGoRecently + truncatedRecently
+        return known.first { starts($0.0, $0.1) }?.2
     }
 
     /// Reads what the files hold, handing each event to `body`, at most `budget` events per
@@ -662,6 +703,10 @@ public final class FileFollower {
     }
 
     private func letGo(_ file: FollowedFile, _ notice: String) {
+        if !file.isArchive && file.fingerprintLength > 0 {
+            letGoRecently.append((file.fingerprint, file.fingerprintLength, file.path))
+            if letGoRecently.count > 64 { letGoRecently.removeFirst() }
+        }
         endedSummary.add(file.reader)
         if file.fd >= 0 { close(file.fd) }
         file.closed = true

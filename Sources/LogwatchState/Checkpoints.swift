@@ -52,7 +52,8 @@ extension StateStore {
     }
 
     /// Saves the engine state and the offsets it matches in one transaction. Files not listed
-    /// keep their rows unless named in `forget` (files let go of). `looks`: when each pattern
+    /// keep their rows unless named in `forget` (files let go of); a file listed keeps its row
+    /// even if named in `forget` (an inode let go of and reused). `looks`: when each pattern
     /// was last looked at, by a look whose files are all in `files`. The engine state is
     /// saved in the segments `segments` marks (offset and label of each start; the bytes
     /// before the first are label 0), and only the segments that changed since the last
@@ -75,6 +76,12 @@ extension StateStore {
         var written = 0
         try run("saving a checkpoint") {
             try queue.write { db in
+                // Forgotten first: a file followed now may have the identity (a reused inode)
+                // of one let go.
+                for f in forget {
+                    try db.execute(sql: "DELETE FROM file WHERE device = ? AND inode = ?",
+                                   arguments: [Int64(bitPattern: f.device), Int64(bitPattern: f.inode)])
+                }
                 for f in files {
                     try db.execute(sql: """
                         INSERT INTO file (device, inode, fingerprint, fingerprint_length, path, offset, updated_at)
@@ -84,10 +91,6 @@ extension StateStore {
                             offset = excluded.offset, updated_at = excluded.updated_at
                         """, arguments: [Int64(bitPattern: f.device), Int64(bitPattern: f.inode), Int64(bitPattern: f.fingerprint),
                                          f.fingerprintLength, f.path, f.offset, now])
-                }
-                for f in forget {
-                    try db.execute(sql: "DELETE FROM file WHERE device = ? AND inode = ?",
-                                   arguments: [Int64(bitPattern: f.device), Int64(bitPattern: f.inode)])
                 }
                 for (pattern, at) in looks {
                     try db.execute(sql: "INSERT OR REPLACE INTO pattern_look (pattern, looked_at) VALUES (?, ?)", arguments: [pattern, at])

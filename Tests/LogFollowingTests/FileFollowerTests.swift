@@ -331,4 +331,25 @@ import LogwatchCore
         }
         #expect(run.lines == (0..<300).map(Int64.init) + (1_000..<1_050).map(Int64.init))
     }
+
+    /// While following: a file written, rotated and compressed between two looks is read
+    /// through the decoder (nobody read its lines); the compressed form of a file read here
+    /// (delaycompress) is not read again.
+    @Test func aFileCompressedBeforeItWasLookedAtIsReadAndAnArchiveOfAReadFileIsNot() throws {
+        let run = Run()
+        try run.append("app.log", 0, 10)
+        run.follower.start(checkpoints: [], fromBeginning: true)
+        run.pass()
+        usleep(20_000) // born after the look, in the file system's clock
+        // Written and compressed between two looks.
+        try run.append("other", 100, 20)
+        try Self.shell("gzip -c other > app.log.9.gz && rm other", in: run.dir)
+        // The followed file, rotated and compressed at once.
+        try FileManager.default.moveItem(atPath: run.path("app.log"), toPath: run.path("app.log.1"))
+        try Self.shell("gzip app.log.1", in: run.dir)
+        for _ in 0..<10 { run.pass(seconds: 1) }
+        #expect(run.lines == (0..<10).map(Int64.init) + (100..<120).map(Int64.init))
+        let notices = run.follower.takeNotices()
+        #expect(notices.contains { $0.contains("app.log.1.gz: ") && $0.hasSuffix("compressed; read already") }, "\(notices)")
+    }
 }

@@ -67,6 +67,10 @@ import LogwatchCore
         #expect(try reopened.fileCheckpoints()[0].offset == 4096)
         #expect(try reopened.engineSnapshot() == [4, 5])
         #expect(try reopened.inputNames().values.sorted() == ["a.log"])
+        // A file let go of whose inode a new file took: the new file's row stays.
+        let reused = FileCheckpoint(device: 1, inode: 2, fingerprint: 5, fingerprintLength: 20, path: "/var/log/a.log", offset: 20)
+        try reopened.checkpoint(files: [reused], forget: [(1, 2)], engine: [6])
+        #expect(try reopened.fileCheckpoints() == [reused])
     }
 
     /// The engine state is saved in segments, and a checkpoint writes only the segments that

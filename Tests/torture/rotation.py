@@ -28,10 +28,11 @@ import sys
 import tempfile
 import time
 
-# max_lateness covers how far one followed file can run ahead of another within a pass
-# (4,000 lines a file at 0.2 s of event time a line); the windows are the defaults.
-CONFIG = "max_lateness: 30m\n"
-STEP_MS = 200
+# One line a second of event time, so that every line has its own timestamp (a replay can
+# tell which lines were read twice); max_lateness covers how far one followed file can run
+# ahead of another within a pass (4,000 lines a file); the windows are the defaults.
+CONFIG = "max_lateness: 3h\n"
+STEP_MS = 1000
 
 
 class Writer:
@@ -44,7 +45,7 @@ class Writer:
         self.rng = rng
         self.logs = os.path.join(root, "logs")
         os.makedirs(self.logs)
-        self.time_ms = int((time.time() - 3 * 86400) * 1000)
+        self.time_ms = int((time.time() - 7 * 86400) * 1000)
         self.written = 0
         self.streams = ["api.log", "auth.log"]
         self.day = 0
@@ -219,11 +220,11 @@ def run(args):
         trace.flush()
     if not tail.running:
         tail.start()
-    # Once tail has caught up, a last line two hours later: both tail and scan then close every
-    # window of the data. (Written earlier, tail could read it before the other files' last
-    # lines, which would then be two hours late.)
+    # Once tail has caught up, a last line four hours later: both tail and scan then close
+    # every window of the data. (Written earlier, tail could read it before the other files'
+    # last lines, which would then be late.)
     time.sleep(3)
-    writer.time_ms += 2 * 3600 * 1000
+    writer.time_ms += 4 * 3600 * 1000
     with open(writer.path(writer.streams[0]), "a") as f:
         f.write(writer.line())
     time.sleep(2)

@@ -21,6 +21,7 @@ public final class LogReader {
     /// Where `next()` has its one event built.
     private let one = EventBatch(capacity: 1)
     private var undetectedLines = 0
+    private var consecutiveMalformed = 0
     private var recordStartLine: Int64 = 0
     private var firstLine = true
     private var finished = false
@@ -127,7 +128,9 @@ public final class LogReader {
         while let startLine = try nextFields() {
             if let failure = builder.build(slots, origin: Origin(input: inputIndex, line: startLine), into: one) {
                 noteMalformed(startLine, failure)
+                unpinUnproven()
             } else {
+                consecutiveMalformed = 0
                 stats.events += 1
                 return one.removeLast()
             }
@@ -146,7 +149,9 @@ public final class LogReader {
             guard let startLine = try nextFields() else { return false }
             if let failure = builder.build(slots, origin: Origin(input: inputIndex, line: startLine), into: batch) {
                 noteMalformed(startLine, failure)
+                unpinUnproven()
             } else {
+                consecutiveMalformed = 0
                 stats.events += 1
                 // The builder's copy of the time: `batch[i].time` would copy the whole event
                 // out of the batch and destroy the copy.
@@ -227,6 +232,17 @@ public final class LogReader {
             }
             let startLine = recordStartLine
             if verdict != .needMore { recordStartLine = 0; resumePoint = lineEnd }
+            if case .malformed = verdict, options.format == .auto, Self.redetectable(parser!.format),
+               stats.events == 0 || consecutiveMalformed >= Self.malformedRunBeforeRedetection,
+               let other = FormatDetector.detect(line.bytes), other != parser!.format, Self.redetectable(other) {
+                // The format was taken from a line that proved nothing (a logger's banner in
+                // JSON before combined lines), or the file changed format: this line's own
+                // format takes over, and the line is parsed again by it.
+                parser = Self.makeParser(other, options: options)
+                stats.format = other
+                slots.reset()
+                if case .fields = parser!.parse(line.bytes, into: slots) { return startLine }
+            }
             switch verdict {
             case .skip, .needMore:
                 continue
@@ -242,7 +258,23 @@ public final class LogReader {
         noteMalformed(line, failure == .missingTime ? "no timestamp field" : "timestamp not understood")
     }
 
+    /// Until a line gives an event, the format is not proven: a line the detected format
+    /// cannot make an event of lets the next line be detected afresh. Formats with a header
+    /// (CSV, W3C) keep theirs: their header decided.
+    private func unpinUnproven() {
+        if stats.events == 0, options.format == .auto, let p = parser, Self.redetectable(p.format) { parser = nil }
+    }
+
+    /// Formats detected from any one line (no header).
+    private static func redetectable(_ format: LogFormat) -> Bool {
+        format == .json || format == .combined || format == .common
+    }
+
+    /// Malformed lines in a row after which a line of another format changes the format.
+    static var malformedRunBeforeRedetection: Int { 20 }
+
     private func noteMalformed(_ line: Int64, _ reason: String) {
+        consecutiveMalformed += 1
         stats.malformed += 1
         if malformedSamples.count < options.malformedSampleLimit {
             malformedSamples.append(MalformedLine(input: name, line: line, reason: reason))
