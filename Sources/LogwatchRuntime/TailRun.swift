@@ -19,6 +19,8 @@ public struct TailSettings {
     public var pollInterval = 0.5
     /// Seconds between checkpoints at most.
     public var checkpointInterval = 1.0
+    /// Seconds between reports of the files that had malformed or oversized lines meanwhile.
+    public var summaryInterval = 300.0
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -92,6 +94,8 @@ public enum TailRun {
         // Event time moves with the wall clock while the logs are quiet, from the newest event.
         var anchor = (eventTime: engine.newestTime, wall: monotonicSeconds())
         var lastCheckpoint = monotonicSeconds()
+        var lastSummary = monotonicSeconds()
+        var malformedReport = MalformedReport()
         var lastRescan = 0.0
         var changed = false
         var stopping = false
@@ -171,6 +175,11 @@ public enum TailRun {
                 }
             }
             if changed && monotonicSeconds() - lastCheckpoint >= settings.checkpointInterval { try saveCheckpoint() }
+            if monotonicSeconds() - lastSummary >= settings.summaryInterval {
+                lastSummary = monotonicSeconds()
+                let readers = follower.files.map(\.reader) + (stdinReader.map { [$0] } ?? [])
+                for line in malformedReport.lines(readers, seconds: settings.summaryInterval) { printError(line) }
+            }
             if !stopping && read < budget {
                 watcher.drain()
                 var waitOn = [signals]
@@ -222,5 +231,36 @@ public enum TailRun {
         engine = next
         current = fresh
         printError("logwatch: reload: configuration \(configPath ?? "(defaults)") in force (changes to sinks take effect at the next start)")
+    }
+}
+
+/// What tail says between its start and its exit about lines it could not use: per file, the
+/// malformed and oversized lines since the last report, with the first malformed ones.
+struct MalformedReport {
+    /// Per reader: the counts and samples already reported.
+    private var reported: [ObjectIdentifier: (malformed: Int64, oversized: Int64, samples: Int)] = [:]
+
+    mutating func lines(_ readers: [LogReader], seconds: Double) -> [String] {
+        var out: [String] = []
+        for reader in readers {
+            reader.refreshStats()
+            let s = reader.stats
+            let before = reported[ObjectIdentifier(reader)] ?? (0, 0, 0)
+            let malformed = s.malformed - before.malformed, oversized = s.oversized - before.oversized
+            guard malformed > 0 || oversized > 0 else { continue }
+            reported[ObjectIdentifier(reader)] = (s.malformed, s.oversized, reader.malformedSamples.count)
+            var line = "logwatch: \(TextSafety.escape(reader.name)): \(NumberFormat.grouped(malformed)) malformed"
+            if oversized > 0 { line += ", \(NumberFormat.grouped(oversized)) oversized" }
+            line += " line\(malformed + oversized == 1 ? "" : "s") in the last \(Self.span(seconds)) (\(NumberFormat.grouped(s.malformed)) malformed in all)"
+            out.append(line)
+            for m in reader.malformedSamples.dropFirst(before.samples) {
+                out.append("    \(TextSafety.escape(m.input)):\(m.line): \(TextSafety.escape(m.reason))")
+            }
+        }
+        return out
+    }
+
+    private static func span(_ seconds: Double) -> String {
+        seconds >= 60 && seconds.truncatingRemainder(dividingBy: 60) == 0 ? "\(Int(seconds / 60)) min" : "\(NumberFormat.decimal(seconds)) s"
     }
 }

@@ -41,12 +41,16 @@ struct Tail: ParsableCommand {
     @Option(help: ArgumentHelp("How often to look for new data, rotation and new files without a change notification, in seconds (inotify normally wakes logwatch at once).", valueName: "seconds"))
     var pollInterval: Double = 0.5
 
+    @Option(help: ArgumentHelp("How often to report files that had malformed or oversized lines since the last report, in seconds (the full summary is printed at exit).", valueName: "seconds"))
+    var summaryInterval: Double = 300
+
     @Option(help: .hidden)
     var checkpointInterval: Double = 1
 
     func validate() throws {
         try validateInputs(paths)
         guard pollInterval > 0 && pollInterval <= 60 else { throw ValidationError("--poll-interval must be between 0 and 60 seconds") }
+        guard summaryInterval > 0 && summaryInterval <= 86_400 else { throw ValidationError("--summary-interval must be between 0 and 86400 seconds") }
         guard checkpointInterval >= 0 else { throw ValidationError("--checkpoint-interval cannot be negative") }
     }
 
@@ -56,6 +60,7 @@ struct Tail: ParsableCommand {
         settings.fromBeginning = fromBeginning
         settings.pollInterval = pollInterval
         settings.checkpointInterval = checkpointInterval
+        settings.summaryInterval = summaryInterval
         try exiting { () throws(RunExit) in try TailRun.run(settings) }
     }
 }

@@ -137,6 +137,24 @@ import Testing
         #expect(tail.stderr.contains("truncated (copy-truncate rotation)"))
     }
 
+    /// Malformed lines are reported while tail runs (per file, at the summary interval), not
+    /// only at exit; a JSON banner first does not make the combined lines after it malformed.
+    @Test func malformedLinesAreReportedWhileRunning() throws {
+        let dir = try setUp()
+        let log = dir.appendingPathComponent("app.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: Data("{\"msg\":\"logger started\"}\n".utf8))
+        let tail = try LiveTail(["--state-dir", "state", "--from-beginning", "--poll-interval", "0.1", "--summary-interval", "1", "app.log"], in: dir)
+        #expect(tail.waitStarted())
+        L.append(Self.burst(0..<3), to: log)
+        L.append("not a log line\n", to: log)
+        #expect(tail.wait { tail.stderr.contains("app.log: 2 malformed lines in the last 1 s (2 malformed in all)") }, "\(tail.stderr)")
+        #expect(tail.stderr.contains("app.log:1: no timestamp field"), "\(tail.stderr)")
+        L.append("still not a log line\n", to: log)
+        #expect(tail.wait { tail.stderr.contains("app.log: 1 malformed line in the last 1 s (3 malformed in all)") }, "\(tail.stderr)")
+        #expect(tail.terminate() == 0)
+        #expect(tail.judged?.all == 6, "\(tail.stderr)")
+    }
+
     @Test func rotationWhileStoppedLosesNoLine() throws {
         let dir = try setUp()
         let log = dir.appendingPathComponent("app.log")
