@@ -220,13 +220,18 @@ public final class FileFollower {
         case .notRegular(let kind):
             if skippedPaths.insert(path).inserted { notices.append("\(path): \(kind), not a regular file; not followed") }
             return nil
-        case .failed(let reason):
+        case .failed(let reason, let code):
+            if code == ENOENT {
+                renamedMeanwhile = true // renamed or deleted since the listing: looked for again
+                return nil
+            }
             if skippedPaths.insert(path).inserted { notices.append("\(path): cannot open (\(reason))") }
             return nil
         }
         var st = stat()
         guard fstat(fd, &st) == 0, UInt64(st.st_dev) == id.device, UInt64(st.st_ino) == id.inode else {
             close(fd) // replaced between stat and open: the next rescan sees the new one
+            renamedMeanwhile = true
             return nil
         }
         let size = Int64(st.st_size)
@@ -279,6 +284,26 @@ public final class FileFollower {
     /// (`lookedAt`, wall-clock nanoseconds by pattern); any other is read from its end, or
     /// from its start with `fromBeginning`. Newer files wait until the older rests are read.
     public func start(checkpoints: [FileCheckpoint], lookedAt: [String: Int64] = [:], fromBeginning: Bool) {
+        // A rotation running while this looks (a file renamed between the listing and its
+        // opening) would make its files look new: the first look starts over, a few times.
+        for attempt in 1...4 {
+            renamedMeanwhile = false
+            startOnce(checkpoints: checkpoints, lookedAt: lookedAt, fromBeginning: fromBeginning)
+            guard renamedMeanwhile && attempt < 4 else { return }
+            for file in files where file.fd >= 0 { close(file.fd); file.closed = true }
+            files.removeAll()
+            notices.removeAll()
+            forgotten.removeAll()
+            unmatched.removeAll()
+            skippedPaths.removeAll()
+            usleep(50_000)
+        }
+    }
+
+    /// Set when a file listed could not be opened as listed (renamed or deleted meanwhile).
+    private var renamedMeanwhile = false
+
+    private func startOnce(checkpoints: [FileCheckpoint], lookedAt: [String: Int64], fromBeginning: Bool) {
         let found = expand()
         let foundByID = Dictionary(found.map { ($0.identity, $0) }, uniquingKeysWith: { a, _ in a })
         let checkpointed = Set(checkpoints.map { FileIdentity(device: $0.device, inode: $0.inode) })
@@ -547,7 +572,7 @@ public final class FileFollower {
     enum Opening {
         case opened(Int32)
         case notRegular(String)
-        case failed(String)
+        case failed(String, code: Int32)
     }
 
     /// Opens `path` for reading if it is a regular file. Never blocks: a FIFO (or a device)
@@ -555,12 +580,15 @@ public final class FileFollower {
     /// non-blocking and the descriptor's own type decides, not a `stat` of the name before.
     static func openRegular(_ path: String) -> Opening {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard fd >= 0 else { return .failed(String(cString: strerror(errno))) }
+        guard fd >= 0 else {
+            let code = errno
+            return .failed(String(cString: strerror(code)), code: code)
+        }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
             let reason = String(cString: strerror(errno))
             close(fd)
-            return .failed(reason)
+            return .failed(reason, code: 0)
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             close(fd)
