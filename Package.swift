@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -70,14 +71,23 @@ let package = Package(
         // The HTML report: traffic in time buckets, heaviest keys, percentiles (HdrHistogram),
         // drawn as inline SVG.
         .target(name: "TrafficReport", dependencies: ["LogwatchCore", .product(name: "Histogram", package: "hdrhistogram-swift")]),
+        // tail's own health for operators: Prometheus metrics (swift-prometheus) and /healthz,
+        // served over HTTP/1.1 with SwiftNIO.
+        .target(name: "LogwatchMetrics", dependencies: [
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // One run of scan, report or tail: configuration, limits, window, state, engine,
         // sinks, the summary, and which failure ends with which exit status.
         .target(name: "LogwatchRuntime", dependencies: [
             "LogwatchCore", "LogIngest", "LogFollowing", "AnomalyEngine", "LogwatchConfig", "LogwatchState", "Alerting", "TrafficReport",
+            "LogwatchMetrics",
         ]),
         // The command line: one file per subcommand, over the runtime.
         .executableTarget(name: "logwatch", dependencies: [
-            "LogwatchCore", "LogIngest", "AnomalyEngine", "LogwatchConfig", "LogwatchState", "Alerting", "LogwatchRuntime",
+            "LogwatchCore", "LogIngest", "AnomalyEngine", "LogwatchConfig", "LogwatchState", "Alerting", "LogwatchRuntime", "LogwatchMetrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -89,6 +99,7 @@ let package = Package(
         .testTarget(name: "LogwatchStateTests", dependencies: ["LogwatchState", "TestSupport"]),
         .testTarget(name: "AlertingTests", dependencies: ["Alerting", "LogwatchCore", "LogwatchConfig", "LogwatchState", "TestSupport"]),
         .testTarget(name: "TrafficReportTests", dependencies: ["TrafficReport", "AnomalyEngine", "LogwatchCore", "TestSupport"]),
+        .testTarget(name: "LogwatchMetricsTests", dependencies: ["LogwatchMetrics", "TestSupport"]),
         .testTarget(name: "LogwatchRuntimeTests", dependencies: ["LogwatchRuntime", "LogIngest", "LogwatchCore", "LogwatchState", "TestSupport"]),
         .testTarget(name: "logwatchTests", dependencies: ["logwatch", "TestSupport"], exclude: ["receiver.py", "pngcolors.py"]),
     ],

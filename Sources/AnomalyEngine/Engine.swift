@@ -9,6 +9,8 @@ public struct EngineStats: Sendable, Equatable {
     public var future: Int64 = 0
     public var evictions: [DetectorKind: Int] = [:]
     public var trackedKeys: [DetectorKind: Int] = [:]
+    /// Incidents open now, by detector (every scope).
+    public var openIncidents: [DetectorKind: Int] = [:]
 }
 
 /// The anomaly engine: a synchronous state machine over events, in event time.
@@ -46,9 +48,15 @@ public final class Engine {
 
     public var stats: EngineStats {
         var s = counters
-        if let d = failedAuth { s.evictions[.failedAuthSpike] = d.evictions; s.trackedKeys[.failedAuthSpike] = d.trackedKeys }
-        if let d = unexpectedIP { s.evictions[.unexpectedSourceIP] = d.evictions; s.trackedKeys[.unexpectedSourceIP] = d.trackedKeys }
-        if let d = volume { s.evictions[.volumeSurge] = d.evictions; s.trackedKeys[.volumeSurge] = d.trackedKeys }
+        if let d = failedAuth {
+            s.evictions[.failedAuthSpike] = d.evictions; s.trackedKeys[.failedAuthSpike] = d.trackedKeys; s.openIncidents[.failedAuthSpike] = d.openIncidents
+        }
+        if let d = unexpectedIP {
+            s.evictions[.unexpectedSourceIP] = d.evictions; s.trackedKeys[.unexpectedSourceIP] = d.trackedKeys; s.openIncidents[.unexpectedSourceIP] = d.openIncidents
+        }
+        if let d = volume {
+            s.evictions[.volumeSurge] = d.evictions; s.trackedKeys[.volumeSurge] = d.trackedKeys; s.openIncidents[.volumeSurge] = d.openIncidents
+        }
         return s
     }
 

@@ -698,6 +698,14 @@ public final class FileFollower {
         return known.first { starts($0.0, $0.1) }?.2
     }
 
+    /// Bytes of the followed file `reader` reads that are not read yet (0 for a compressed one).
+    public func bytesBehind(_ reader: LogReader) -> Int64 {
+        guard let file = files.first(where: { $0.reader === reader }), file.fd >= 0 else { return 0 }
+        var st = stat()
+        guard fstat(file.fd, &st) == 0 else { return 0 }
+        return max(0, Int64(st.st_size) - reader.bytesRead)
+    }
+
     /// Reads what the files hold, handing each event to `body`, at most `budget` events per
     /// file (so one busy file cannot starve the others or delay a shutdown).
     /// - Returns: the number of events read.

@@ -5,6 +5,7 @@ import LogFollowing
 import LogIngest
 import LogwatchConfig
 import LogwatchCore
+import LogwatchMetrics
 import LogwatchState
 
 /// What `tail` is asked to do.
@@ -21,6 +22,8 @@ public struct TailSettings {
     public var checkpointInterval = 1.0
     /// Seconds between reports of the files that had malformed or oversized lines meanwhile.
     public var summaryInterval = 300.0
+    /// Where to serve Prometheus metrics and /healthz, if anywhere.
+    public var metricsListen: (host: String, port: Int)?
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -87,6 +90,30 @@ public enum TailRun {
         } catch {
             throw .reporting(error)
         }
+        let metrics = TailMetrics(stallAfter: max(30, 3 * pollInterval + 2 * settings.checkpointInterval))
+        var server: MetricsServer?
+        if let listen = settings.metricsListen {
+            do {
+                server = try MetricsServer(host: listen.host, port: listen.port, metrics: metrics)
+            } catch {
+                throw .reporting(error)
+            }
+            printError("logwatch: tail: metrics on http://\(server!.address)/metrics, health on /healthz")
+        }
+        defer { server?.stop() }
+        var lastMetrics = 0.0
+        func updateMetrics() {
+            let stats = engine.stats
+            metrics.record(files: follower.files.filter { !$0.closed }.map(\.reader).reading(behind: { follower.bytesBehind($0) })
+                                  + (stdinReader.map { [$0] } ?? []).reading(behind: { _ in 0 }))
+            let lag = engine.newestTime.map { Date().timeIntervalSince1970 - Double($0) / 1000 }
+            metrics.record(engineEvents: stats.events - eventsBefore, late: stats.late - lateBefore, lagSeconds: lag,
+                           openIncidents: Dictionary(uniqueKeysWithValues: stats.openIncidents.map { ($0.key.rawValue, $0.value) }))
+            if let deliverer = sinks.deliverer {
+                let c = deliverer.counts
+                metrics.record(delivered: c.delivered, retried: c.retried, dead: c.dead, outboxDepth: deliverer.queued)
+            }
+        }
         // Alerts left undelivered by an earlier run go first.
         sinks.deliverer?.start()
         let emitter = AlertEmitter(sinks: sinks, names: names, store: store, flushEachBatch: true)
@@ -108,6 +135,7 @@ public enum TailRun {
             throw .reporting(error)
         }
         func saveCheckpoint() throws(RunExit) {
+            let started = monotonicSeconds()
             let snapshot = engine.segmentedSnapshot()
             do {
                 try store.checkpoint(files: follower.files.map(\.checkpoint),
@@ -117,6 +145,7 @@ public enum TailRun {
                 try fail(error)
             }
             lastCheckpoint = monotonicSeconds()
+            metrics.recordCheckpoint(seconds: lastCheckpoint - started, engineBytes: store.lastCheckpointEngineBytes)
             changed = false
         }
         func handle(_ event: TransactionEvent) {
@@ -175,6 +204,11 @@ public enum TailRun {
                 }
             }
             if changed && monotonicSeconds() - lastCheckpoint >= settings.checkpointInterval { try saveCheckpoint() }
+            metrics.beat(unsaved: changed)
+            if server != nil && monotonicSeconds() - lastMetrics >= 1 {
+                lastMetrics = monotonicSeconds()
+                updateMetrics()
+            }
             if monotonicSeconds() - lastSummary >= settings.summaryInterval {
                 lastSummary = monotonicSeconds()
                 let readers = follower.files.map(\.reader) + (stdinReader.map { [$0] } ?? [])
@@ -262,5 +296,17 @@ struct MalformedReport {
 
     private static func span(_ seconds: Double) -> String {
         seconds >= 60 && seconds.truncatingRemainder(dividingBy: 60) == 0 ? "\(Int(seconds / 60)) min" : "\(NumberFormat.decimal(seconds)) s"
+    }
+}
+
+extension [LogReader] {
+    /// The readers' figures for the metrics.
+    func reading(behind: (LogReader) -> Int64) -> [TailMetrics.FileReading] {
+        map { reader in
+            reader.refreshStats()
+            let s = reader.stats
+            return TailMetrics.FileReading(reader: ObjectIdentifier(reader), name: reader.name, lines: s.lines, events: s.events,
+                                           malformed: s.malformed, bytesBehind: behind(reader))
+        }
     }
 }

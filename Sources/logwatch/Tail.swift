@@ -1,5 +1,6 @@
 import Alerting
 import ArgumentParser
+import LogwatchMetrics
 import LogwatchRuntime
 
 /// `logwatch tail`: follow live logs, detect as lines arrive, and keep what was read and
@@ -44,6 +45,9 @@ struct Tail: ParsableCommand {
     @Option(help: ArgumentHelp("How often to report files that had malformed or oversized lines since the last report, in seconds (the full summary is printed at exit).", valueName: "seconds"))
     var summaryInterval: Double = 300
 
+    @Option(help: ArgumentHelp("Serve Prometheus metrics on /metrics and a health check on /healthz at this address: PORT (on 127.0.0.1), ADDR:PORT or [V6]:PORT.", valueName: "addr:port"))
+    var metricsListen: String?
+
     @Option(help: .hidden)
     var checkpointInterval: Double = 1
 
@@ -51,6 +55,9 @@ struct Tail: ParsableCommand {
         try validateInputs(paths)
         guard pollInterval > 0 && pollInterval <= 60 else { throw ValidationError("--poll-interval must be between 0 and 60 seconds") }
         guard summaryInterval > 0 && summaryInterval <= 86_400 else { throw ValidationError("--summary-interval must be between 0 and 86400 seconds") }
+        if let metricsListen, MetricsServer.parse(metricsListen) == nil {
+            throw ValidationError("--metrics-listen \(metricsListen): expected PORT, ADDR:PORT or [V6]:PORT (port 0 to 65535)")
+        }
         guard checkpointInterval >= 0 else { throw ValidationError("--checkpoint-interval cannot be negative") }
     }
 
@@ -61,6 +68,7 @@ struct Tail: ParsableCommand {
         settings.pollInterval = pollInterval
         settings.checkpointInterval = checkpointInterval
         settings.summaryInterval = summaryInterval
+        settings.metricsListen = metricsListen.flatMap(MetricsServer.parse)
         try exiting { () throws(RunExit) in try TailRun.run(settings) }
     }
 }

@@ -52,6 +52,23 @@ import Testing
         #expect(resolved.evidence.lastEvent == start + 299 * 600)
     }
 
+    /// The engine counts the incidents open now (for tail's metrics): one while the burst
+    /// goes on, none once it is resolved.
+    @Test func openIncidentsAreCounted() {
+        var s = background()
+        let start = S.t0 + 2 * S.day + 14 * S.hour + 10 * S.minute
+        for i in 0..<300 { s.add(start + Int64(i) * 600, ip: "192.0.2.66", principal: "svc_a", fail: true) }
+        let engine = Engine()
+        var alerts: [Alert] = []
+        let events = s.events.sorted { $0.time < $1.time }
+        let burstEnd = start + 300 * 600
+        for e in events where e.time <= burstEnd { engine.process(e, into: &alerts) }
+        #expect(engine.stats.openIncidents[.failedAuthSpike] == 1)
+        for e in events where e.time > burstEnd { engine.process(e, into: &alerts) }
+        engine.finish(into: &alerts)
+        #expect(engine.stats.openIncidents[.failedAuthSpike] == 0)
+    }
+
     @Test func slowBruteForceIsFoundByTheLongWindow() throws {
         var s = background()
         let start = S.t0 + 2 * S.day + 2 * S.hour

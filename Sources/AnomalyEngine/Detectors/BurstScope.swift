@@ -45,6 +45,7 @@ final class BurstScope<Key: StoreKey> {
     let counterpartNoun: (String, String)
     var store: KeyedStore<Key, State>
     var book: IncidentBook<Key>
+    var openIncidents: Int { book.open.count }
     var pending = PendingMinutes()
     private var closedSinceSweep = 0
 

@@ -11,6 +11,8 @@ final class FailedAuthSpikeDetector {
     /// Set once (a `let`: calls through a `var` retained and released it on every event).
     private let global: GlobalRate?
 
+    var openIncidents: Int { (byAddress?.openIncidents ?? 0) + (byPrincipal?.openIncidents ?? 0) + (global?.openIncidents ?? 0) }
+
     init(settings: FailedAuthSettings, realertSeconds: Int64, maxKeys: Int) {
         self.settings = settings
         realertMs = realertSeconds * 1000

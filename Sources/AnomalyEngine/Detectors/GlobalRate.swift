@@ -11,6 +11,7 @@ final class GlobalRate {
     private let resolveAfter: Int
     private let noun: String
     private var book: IncidentBook<Int>
+    var openIncidents: Int { book.open.count }
     private var recent = RecentOrigins()
     private var lastEvent: Int64 = Int64.min
 

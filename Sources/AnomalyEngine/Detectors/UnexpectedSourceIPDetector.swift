@@ -60,6 +60,7 @@ final class UnexpectedSourceIPDetector {
     private let realertMs: Int64
     private var learned: KeyedStore<String, Learned>
     private var book = IncidentBook<IncidentKey>(detector: .unexpectedSourceIP, scope: .principal)
+    var openIncidents: Int { book.open.count }
     private var incidentNetworks: [IncidentKey: (samples: [Origin], lastEvent: Int64, allowlist: Bool)] = [:]
 
     init(settings: UnexpectedSourceIPSettings, policies: [String: PrincipalPolicy], realertSeconds: Int64, maxKeys: Int) {

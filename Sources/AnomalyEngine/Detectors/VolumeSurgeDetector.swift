@@ -19,6 +19,7 @@ final class VolumeSurgeDetector {
     /// Set once (a `let`: calls through a `var` retained and released it on every event).
     private let global: GlobalRate?
     private let decay: (mean: Double, peak: Double)
+    var openIncidents: Int { book.open.count + (global?.openIncidents ?? 0) }
 
     init(settings: VolumeSurgeSettings, realertSeconds: Int64, maxKeys: Int) {
         self.settings = settings

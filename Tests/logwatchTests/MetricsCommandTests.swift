@@ -1,0 +1,106 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// `tail --metrics-listen` scraped by a real Prometheus (Debian's `prometheus`, which
+/// `.ci/run` installs; `LOGWATCH_PROMETHEUS` names another binary), started by the test on a
+/// loopback port with a one-second scrape interval. The scraped counters must match what tail
+/// read.
+@Suite struct MetricsCommandTests {
+    typealias L = AccessLog
+
+    static var prometheus: String {
+        ProcessInfo.processInfo.environment["LOGWATCH_PROMETHEUS"] ?? "/usr/bin/prometheus"
+    }
+
+    /// A port free now on 127.0.0.1 (bound and released).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound)
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func get(_ url: String) -> (status: Int, body: String)? {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: (Int, String)?
+        URLSession.shared.dataTask(with: URL(string: url)!) { data, response, _ in
+            if let http = response as? HTTPURLResponse { result = (http.statusCode, String(decoding: data ?? Data(), as: UTF8.self)) }
+            done.signal()
+        }.resume()
+        done.wait()
+        return result
+    }
+
+    /// The value of an instant query, if Prometheus has a sample for it.
+    static func query(_ port: Int, _ promQL: String) -> Double? {
+        let q = promQL.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        guard let (status, body) = get("http://127.0.0.1:\(port)/api/v1/query?query=\(q)"), status == 200,
+              let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+              let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]],
+              let value = result.first?["value"] as? [Any], let text = value.last as? String else { return nil }
+        return Double(text)
+    }
+
+    @Test func aRealPrometheusScrapesCountersThatMatchTheRun() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.prometheus),
+                     "\(Self.prometheus) is missing: apt-get install prometheus (as .ci/run does), or set LOGWATCH_PROMETHEUS")
+        let dir = CLI.temporaryDirectory()
+        let log = dir.appendingPathComponent("app.log")
+        var text = ""
+        for i in 0..<120 { text += L.line(Double(i), ip: "10.0.0.\(i % 5 + 1)", user: "svc_\(i % 3)", status: 200) }
+        L.append(text + "not a log line\nnor this\n", to: log)
+        let tail = try LiveTail(["--state-dir", "state", "--from-beginning", "--poll-interval", "0.1", "--metrics-listen", "127.0.0.1:0", "app.log"], in: dir)
+        #expect(tail.waitStarted())
+        let listening = try #require(tail.stderr.split(separator: "\n").first { $0.contains("metrics on http://") })
+        let target = try #require(listening.split(separator: "/").dropFirst().first.map(String.init))
+        #expect(Self.get("http://\(target)/healthz")?.status == 200)
+        #expect(Self.get("http://\(target)/nothing")?.status == 404)
+
+        let port = try Self.freePort()
+        try """
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: logwatch
+                static_configs:
+                  - targets: ['\(target)']
+            """.write(to: dir.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
+        let prometheus = Process()
+        prometheus.executableURL = URL(fileURLWithPath: Self.prometheus)
+        prometheus.arguments = ["--config.file=prometheus.yml", "--storage.tsdb.path=tsdb", "--web.listen-address=127.0.0.1:\(port)"]
+        prometheus.currentDirectoryURL = dir
+        prometheus.standardOutput = FileHandle.nullDevice
+        prometheus.standardError = try FileHandle(forWritingTo: {
+            let url = dir.appendingPathComponent("prometheus.err")
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+            return url
+        }())
+        try prometheus.run()
+        defer { prometheus.terminate(); prometheus.waitUntilExit() }
+
+        // 120 events, 122 lines, 2 malformed: as scraped, once Prometheus has them.
+        #expect(tail.wait(timeout: 60) { Self.query(port, "logwatch_engine_events_total") == 120 },
+                "\(String(decoding: (try? Data(contentsOf: dir.appendingPathComponent("prometheus.err"))) ?? Data(), as: UTF8.self).suffix(2000))")
+        #expect(Self.query(port, #"logwatch_file_lines_total{file="app.log"}"#) == 122)
+        #expect(Self.query(port, #"logwatch_file_malformed_lines_total{file="app.log"}"#) == 2)
+        #expect(Self.query(port, #"logwatch_file_bytes_behind{file="app.log"}"#) == 0)
+        #expect(Self.query(port, #"up{job="logwatch"}"#) == 1)
+        #expect((Self.query(port, "logwatch_checkpoints_total") ?? 0) >= 1)
+        // More lines: the next scrapes follow.
+        L.append((120..<150).map { L.line(Double($0), ip: "10.0.0.9", user: "svc_0", status: 200) }.joined(), to: log)
+        #expect(tail.wait(timeout: 30) { Self.query(port, "logwatch_engine_events_total") == 150 })
+        #expect(tail.terminate() == 0)
+        #expect(tail.judged?.run == 150, "\(tail.stderr)")
+    }
+}
