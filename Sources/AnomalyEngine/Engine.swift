@@ -9,6 +9,8 @@ public struct EngineStats: Sendable, Equatable {
     public var future: Int64 = 0
     public var evictions: [DetectorKind: Int] = [:]
     public var trackedKeys: [DetectorKind: Int] = [:]
+    /// Late events by the input they came from (`Origin.input`).
+    public var lateByInput: [Int32: Int64] = [:]
     /// Incidents open now, by detector (every scope).
     public var openIncidents: [DetectorKind: Int] = [:]
 }
@@ -82,6 +84,7 @@ public final class Engine {
         }
         if newest != Int64.min && e.time < newest - latenessMs {
             counters.late += 1
+            counters.lateByInput[e.origin.input, default: 0] += 1
             return
         }
         counters.events += 1

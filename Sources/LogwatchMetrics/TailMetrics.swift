@@ -21,12 +21,13 @@ public final class TailMetrics: @unchecked Sendable {
     }
     private var files: [ObjectIdentifier: FileSeries] = [:]
     private var engine = (events: Int64(0), late: Int64(0))
-    private var delivery = (delivered: 0, retried: 0, dead: 0)
+    private var deliveries: [String: (delivered: Int, retried: Int, dead: Int, counters: [Counter])] = [:]
+    private var late: [String: (count: Int64, counter: Counter)] = [:]
     private var loopBeat = ProcessInfo.processInfo.systemUptime
     private var unsavedSince: Double?
 
     private let engineEvents: Counter, engineLate: Counter, lag: Gauge
-    private let delivered: Counter, retried: Counter, dead: Counter, outbox: Gauge
+    private let outbox: Gauge
     private let checkpoints: Counter, checkpointBytes: Counter, checkpointSeconds: Gauge
     private var openIncidents: [String: Gauge] = [:]
 
@@ -35,9 +36,6 @@ public final class TailMetrics: @unchecked Sendable {
         engineEvents = registry.makeCounter(name: "logwatch_engine_events_total", help: "Events judged by the engine since tail started.")
         engineLate = registry.makeCounter(name: "logwatch_engine_late_events_total", help: "Events later than max_lateness, counted in no window, since tail started.")
         lag = registry.makeGauge(name: "logwatch_event_time_lag_seconds", help: "This machine's clock minus the newest event time seen.")
-        delivered = registry.makeCounter(name: "logwatch_deliveries_total", labels: [("result", "delivered")], help: "Alert deliveries to network sinks, by result.")
-        retried = registry.makeCounter(name: "logwatch_deliveries_total", labels: [("result", "retried")], help: "Alert deliveries to network sinks, by result.")
-        dead = registry.makeCounter(name: "logwatch_deliveries_total", labels: [("result", "dead_letter")], help: "Alert deliveries to network sinks, by result.")
         outbox = registry.makeGauge(name: "logwatch_outbox_depth", help: "Alerts waiting in the outbox for a network sink.")
         checkpoints = registry.makeCounter(name: "logwatch_checkpoints_total", help: "Checkpoints written.")
         checkpointBytes = registry.makeCounter(name: "logwatch_checkpoint_engine_bytes_total", help: "Bytes of engine state written by checkpoints (only the segments that changed).")
@@ -120,14 +118,33 @@ public final class TailMetrics: @unchecked Sendable {
         }
     }
 
-    /// The deliverer's counts since tail started, and the outbox's depth.
-    public func record(delivered d: Int, retried r: Int, dead x: Int, outboxDepth: Int) {
+    /// Each network sink's deliveries since tail started (alerts delivered and dead-lettered,
+    /// attempts retried), and the outbox's depth.
+    public func record(deliveries bySink: [String: (delivered: Int, retried: Int, dead: Int)], outboxDepth: Int) {
         lock.withLock {
-            delivered.increment(by: Int64(max(0, d - delivery.delivered)))
-            retried.increment(by: Int64(max(0, r - delivery.retried)))
-            dead.increment(by: Int64(max(0, x - delivery.dead)))
-            delivery = (max(d, delivery.delivered), max(r, delivery.retried), max(x, delivery.dead))
+            for (sink, now) in bySink {
+                let before = deliveries[sink] ?? (0, 0, 0, ["delivered", "retried", "dead_letter"].map {
+                    registry.makeCounter(name: "logwatch_deliveries_total", labels: [("sink", sink), ("result", $0)],
+                                         help: "Alerts delivered to a network sink or dead-lettered, and attempts retried.")
+                })
+                before.counters[0].increment(by: Int64(max(0, now.delivered - before.delivered)))
+                before.counters[1].increment(by: Int64(max(0, now.retried - before.retried)))
+                before.counters[2].increment(by: Int64(max(0, now.dead - before.dead)))
+                deliveries[sink] = (max(now.delivered, before.delivered), max(now.retried, before.retried), max(now.dead, before.dead), before.counters)
+            }
             outbox.set(Double(outboxDepth))
+        }
+    }
+
+    /// Late events by file since tail started.
+    public func record(lateByFile: [String: Int64]) {
+        lock.withLock {
+            for (file, count) in lateByFile {
+                let before = late[file] ?? (0, registry.makeCounter(name: "logwatch_file_late_events_total", labels: [("file", file)],
+                                                                     help: "Events of a followed file later than max_lateness, counted in no window."))
+                before.counter.increment(by: max(0, count - before.count))
+                late[file] = (max(count, before.count), before.counter)
+            }
         }
     }
 

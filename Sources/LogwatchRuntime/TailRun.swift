@@ -109,9 +109,11 @@ public enum TailRun {
             let lag = engine.newestTime.map { Date().timeIntervalSince1970 - Double($0) / 1000 }
             metrics.record(engineEvents: stats.events - eventsBefore, late: stats.late - lateBefore, lagSeconds: lag,
                            openIncidents: Dictionary(uniqueKeysWithValues: stats.openIncidents.map { ($0.key.rawValue, $0.value) }))
+            var lateByFile: [String: Int64] = [:]
+            for (input, n) in stats.lateByInput { lateByFile[names[input], default: 0] += n }
+            metrics.record(lateByFile: lateByFile)
             if let deliverer = sinks.deliverer {
-                let c = deliverer.counts
-                metrics.record(delivered: c.delivered, retried: c.retried, dead: c.dead, outboxDepth: deliverer.queued)
+                metrics.record(deliveries: deliverer.sinkCounts.mapValues { ($0.delivered, $0.retried, $0.dead) }, outboxDepth: deliverer.queued)
             }
         }
         // Alerts left undelivered by an earlier run go first.

@@ -28,6 +28,21 @@ public final class Deliverer: @unchecked Sendable {
     private var deliveredCount = 0
     private var deadCount = 0
     private var retriedCount = 0
+    private var bySink: [String: SinkCounts] = [:]
+
+    /// Deliveries of one sink since this deliverer started.
+    public struct SinkCounts: Sendable, Equatable {
+        public var delivered = 0, retried = 0, dead = 0
+    }
+
+    /// Per sink (every configured one, from zero).
+    public var sinkCounts: [String: SinkCounts] {
+        lock.withLock {
+            var all = bySink
+            for t in targets where all[t.name] == nil { all[t.name] = SinkCounts() }
+            return all
+        }
+    }
 
     public init(store: StateStore, targets: [DeliveryTarget], connectTimeout: Double, timeout: Double,
                 initialBackoff: Double, maxBackoff: Double, report: @escaping @Sendable (String) -> Void) {
@@ -149,21 +164,21 @@ public final class Deliverer: @unchecked Sendable {
                 switch outcome {
                 case .delivered:
                     try store.markDelivered(batch.map(\.seq))
-                    lock.withLock { deliveredCount += batch.count }
+                    lock.withLock { deliveredCount += batch.count; bySink[target.name, default: SinkCounts()].delivered += batch.count }
                 case .retry(let reason, let after):
                     let attempts = first.attempts + 1
                     let wait = after ?? DeliveryRules.backoff(attempt: attempts, initial: initialBackoff, maximum: maxBackoff)
                     // Counted from the failure, not from the start of the attempt (a timeout takes a while).
                     let failedAt = Date().timeIntervalSince1970
                     try store.markRetry(batch.map(\.seq), nextAttemptAt: Int64((failedAt + wait) * 1000), error: reason)
-                    lock.withLock { retriedCount += 1 }
+                    lock.withLock { retriedCount += 1; bySink[target.name, default: SinkCounts()].retried += 1 }
                     if attempts == 1 || attempts % 10 == 0 {
                         report("logwatch: \(target.name) (\(target.redactedURL)): \(reason); \(batch.count) alert\(batch.count == 1 ? "" : "s") kept, next attempt in \(String(format: "%.1f", wait)) s (attempt \(attempts))")
                     }
                     return failedAt + wait
                 case .reject(let status, let body):
                     try store.deadLetter(Array(batch), status: status, response: body)
-                    lock.withLock { deadCount += batch.count }
+                    lock.withLock { deadCount += batch.count; bySink[target.name, default: SinkCounts()].dead += batch.count }
                     report("logwatch: \(target.name) (\(target.redactedURL)) refused \(batch.count) alert\(batch.count == 1 ? "" : "s") with HTTP \(status): \(body.prefix(200)); kept as undelivered (logwatch alerts --undelivered), not retried")
                 }
             } catch {
