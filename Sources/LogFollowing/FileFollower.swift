@@ -338,9 +338,11 @@ public final class FileFollower {
             if let file = resume(cp, from: copy, while: "while stopped") {
                 claimed.insert(file.identity)
                 olderRests.append(file.identity)
-            } else if copy == nil {
+            } else if copy == nil && cp.fingerprintLength > 0 {
                 // Looked for again by the next looks at the patterns, in case it was being
-                // renamed as this one looked.
+                // renamed as this one looked. (A file empty at its checkpoint cannot be
+                // recognised, and nothing of it was read: what it holds now is found, by its
+                // birth, as new data.)
                 unmatched[id] = (cp, 0)
             }
         }

@@ -352,4 +352,32 @@ import LogwatchCore
         let notices = run.follower.takeNotices()
         #expect(notices.contains { $0.contains("app.log.1.gz: ") && $0.hasSuffix("compressed; read already") }, "\(notices)")
     }
+
+    /// A file empty at its checkpoint, then written, rotated and compressed while tail was
+    /// stopped: nothing of it was read, so nothing is said lost, and its lines are read from
+    /// the archive (created after the last look).
+    @Test func aFileEmptyAtItsCheckpointAndCompressedSinceIsReadAsNewData() throws {
+        let first = Run()
+        FileManager.default.createFile(atPath: first.path("app.log"), contents: nil)
+        first.follower.start(checkpoints: [], fromBeginning: true)
+        first.pass()
+        let checkpoints = first.follower.files.map(\.checkpoint)
+        #expect(checkpoints.map(\.fingerprintLength) == [0])
+        let looks = first.follower.lookedAt
+        usleep(20_000)
+        try first.append("app.log", 0, 30)
+        try FileManager.default.moveItem(atPath: first.path("app.log"), toPath: first.path("app.log.1"))
+        try Self.shell("gzip app.log.1", in: first.dir)
+        let next = FileFollower(patterns: [first.path("app.log*")], options: IngestOptions()) { _ in 0 }
+        next.start(checkpoints: checkpoints, lookedAt: looks, fromBeginning: false)
+        var lines: [Int64] = []
+        var notices = next.takeNotices()
+        for pass in 1...10 {
+            next.rescan(now: Double(pass))
+            _ = next.read(budget: 100, now: Double(pass)) { lines.append($0.bytes ?? -1) }
+            notices += next.takeNotices()
+        }
+        #expect(lines == (0..<30).map(Int64.init))
+        #expect(!notices.contains { $0.contains("not found") }, "\(notices)")
+    }
 }
