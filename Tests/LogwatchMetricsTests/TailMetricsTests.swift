@@ -27,11 +27,11 @@ import Testing
     }
 
     @Test func healthFailsWhenTheLoopStopsOrAReadIsNotSaved() throws {
-        let m = TailMetrics(stallAfter: 0.2)
+        let m = TailMetrics(stallAfter: 1)
         m.beat(unsaved: false)
         #expect(m.healthProblems().isEmpty)
         m.beat(unsaved: true)
-        usleep(300_000)
+        usleep(1_300_000)
         let problems = m.healthProblems()
         #expect(problems.contains { $0.hasPrefix("follow loop: no turn for") })
         #expect(problems.contains { $0.hasPrefix("checkpoint: what was read") })
@@ -51,12 +51,13 @@ import Testing
     }
 
     /// The server answers /metrics, /healthz (503 with the reasons when unhealthy) and 404.
+    /// One server whose loop never stalls (an hour) and one whose loop stalled at once.
     @Test func theServerAnswersMetricsAndHealth() throws {
-        let m = TailMetrics(stallAfter: 0.2)
-        let server = try MetricsServer(host: "127.0.0.1", port: 0, metrics: m)
-        defer { server.stop() }
-        m.beat(unsaved: false)
-        func get(_ path: String) throws -> (Int, String) {
+        let healthy = try MetricsServer(host: "127.0.0.1", port: 0, metrics: TailMetrics(stallAfter: 3_600))
+        defer { healthy.stop() }
+        let stalled = try MetricsServer(host: "127.0.0.1", port: 0, metrics: TailMetrics(stallAfter: 0.05))
+        defer { stalled.stop() }
+        func get(_ server: MetricsServer, _ path: String) throws -> (Int, String) {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = ["python3", "-c", """
@@ -75,13 +76,13 @@ import Testing
             let status = Int(text.split(separator: "\n").first ?? "") ?? 0
             return (status, String(text.drop { $0 != "\n" }.dropFirst()))
         }
-        #expect(try get("/healthz") == (200, "ok\n"))
-        let (status, body) = try get("/metrics")
+        #expect(try get(healthy, "/healthz") == (200, "ok\n"))
+        let (status, body) = try get(healthy, "/metrics")
         #expect(status == 200)
         #expect(body.contains("# TYPE logwatch_engine_events_total counter"))
-        #expect(try get("/other").0 == 404)
-        usleep(300_000)
-        let (unhealthy, reasons) = try get("/healthz")
+        #expect(try get(healthy, "/other").0 == 404)
+        usleep(100_000)
+        let (unhealthy, reasons) = try get(stalled, "/healthz")
         #expect(unhealthy == 503)
         #expect(reasons.hasPrefix("follow loop: no turn for"))
     }
