@@ -355,9 +355,7 @@ public final class FileFollower {
             let successor = knownPaths.contains(f.path)
             let compressed = Self.isCompressed(f.path)
             let created = lookedAt[f.pattern].map { f.created(after: $0, compressed: compressed) } ?? false
-            // `fromBeginning` is for files seen for the first time: a file an earlier look
-            // found and did not follow (a copy of a followed file) is not read again.
-            let fromStart = successor || created || (fromBeginning && lookedAt[f.pattern] == nil)
+            let fromStart = successor || created || fromBeginning
             let file: FollowedFile
             if (successor || created) && compressed {
                 // Written and compressed while logwatch was stopped: its lines were never read.

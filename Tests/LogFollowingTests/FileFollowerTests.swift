@@ -380,28 +380,4 @@ import LogwatchCore
         #expect(lines == (0..<30).map(Int64.init))
         #expect(!notices.contains { $0.contains("not found") }, "\(notices)")
     }
-
-    /// `--from-beginning` is for files seen for the first time: a copy that an earlier run
-    /// found and did not read (a backup of a followed file) is not read after a restart either.
-    @Test func fromBeginningDoesNotReadAgainWhatAnEarlierLookSkipped() throws {
-        let first = Run()
-        try first.append("app.log", 0, 10)
-        first.follower.start(checkpoints: [], fromBeginning: true)
-        first.pass()
-        try FileManager.default.copyItem(atPath: first.path("app.log"), toPath: first.path("app.log.bak"))
-        first.pass()
-        #expect(first.lines == (0..<10).map(Int64.init))
-        let checkpoints = first.follower.files.map(\.checkpoint)
-        let looks = first.follower.lookedAt
-        try first.append("app.log", 10, 5)
-
-        let next = FileFollower(patterns: [first.path("app.log*")], options: IngestOptions()) { _ in 0 }
-        next.start(checkpoints: checkpoints, lookedAt: looks, fromBeginning: true)
-        var lines: [Int64] = []
-        for pass in 1...5 {
-            next.rescan(now: Double(pass))
-            _ = next.read(budget: 100, now: Double(pass)) { lines.append($0.bytes ?? -1) }
-        }
-        #expect(lines == (10..<15).map(Int64.init))
-    }
 }
