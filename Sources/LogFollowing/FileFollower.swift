@@ -519,17 +519,29 @@ public final class FileFollower {
 
     /// The hash of a compressed file's first decoded bytes, up to a fingerprint's length.
     private static func decodedPrefix(_ path: String) -> (hash: UInt64, length: Int) {
-        guard let input = try? DecodedInput(path: path) else { return (0, 0) }
-        var buffer = [UInt8](repeating: 0, count: Fingerprint.maxLength)
+        guard let start = try? decodedFirstBytes(path, upTo: Fingerprint.maxLength) else { return (0, 0) }
+        return (StableHash.add(start.bytes, to: StableHash.offsetBasis), start.bytes.count)
+    }
+
+    /// A compressed file's first decoded bytes, up to `length` (fewer at its end, or where it
+    /// is damaged: then with the error).
+    /// - Throws: `IngestError` when it cannot be opened.
+    private static func decodedFirstBytes(_ path: String, upTo length: Int) throws(IngestError) -> (bytes: [UInt8], damage: (any Error)?) {
+        let input = try DecodedInput(path: path)
+        var buffer = [UInt8](repeating: 0, count: length)
         var filled = 0
-        while filled < buffer.count {
-            let n = (try? buffer.withUnsafeMutableBytes { b throws(IngestError) in
-                try input.read(into: UnsafeMutableRawBufferPointer(rebasing: b[filled...]))
-            }) ?? 0
-            if n == 0 { break }
-            filled += n
+        do {
+            while filled < length {
+                let n = try buffer.withUnsafeMutableBytes { b throws(IngestError) in
+                    try input.read(into: UnsafeMutableRawBufferPointer(rebasing: b[filled...]))
+                }
+                if n == 0 { break }
+                filled += n
+            }
+        } catch {
+            return (Array(buffer[..<filled]), error)
         }
-        return (StableHash.add(buffer[..<filled], to: StableHash.offsetBasis), filled)
+        return (Array(buffer[..<filled]), nil)
     }
 
     /// The hash of a file's first `length` bytes, decompressed if it is compressed.
@@ -544,18 +556,10 @@ public final class FileFollower {
         }
         close(fd)
         do {
-            let input = try DecodedInput(path: path)
-            var buffer = [UInt8](repeating: 0, count: length)
-            var filled = 0
-            while filled < length {
-                let n = try buffer.withUnsafeMutableBytes { b throws(IngestError) in
-                    try input.read(into: UnsafeMutableRawBufferPointer(rebasing: b[filled...]))
-                }
-                if n == 0 { break }
-                filled += n
-            }
-            guard filled == length else { return .short }
-            return .compressed(StableHash.add(buffer, to: StableHash.offsetBasis))
+            let start = try decodedFirstBytes(path, upTo: length)
+            if let damage = start.damage { return .undecodable("\(damage)") }
+            guard start.bytes.count == length else { return .short }
+            return .compressed(StableHash.add(start.bytes, to: StableHash.offsetBasis))
         } catch {
             return .undecodable("\(error)")
         }
@@ -682,18 +686,9 @@ public final class FileFollower {
     /// The file read here (followed, let go of lately, or truncated lately) whose first bytes
     /// the compressed file at `path` starts with when decoded, if any.
     private func compressedOriginal(_ path: String) -> String? {
-        guard let input = try? DecodedInput(path: path) else { return nil }
-        var buffer = [UInt8](repeating: 0, count: Fingerprint.maxLength)
-        var filled = 0
-        while filled < buffer.count {
-            let n = (try? buffer.withUnsafeMutableBytes { b throws(IngestError) in
-                try input.read(into: UnsafeMutableRawBufferPointer(rebasing: b[filled...]))
-            }) ?? 0
-            if n == 0 { break }
-            filled += n
-        }
+        guard let start = try? Self.decodedFirstBytes(path, upTo: Fingerprint.maxLength).bytes else { return nil }
         func starts(_ hash: UInt64, _ length: Int) -> Bool {
-            length > 0 && length <= filled && StableHash.add(buffer[..<length], to: StableHash.offsetBasis) == hash
+            length > 0 && length <= start.count && StableHash.add(start[..<length], to: StableHash.offsetBasis) == hash
         }
         let known = files.filter { !$0.closed && !$0.isArchive }.map { ($0.fingerprint, $0.fingerprintLength, $0.path) }
             + letGoRecently + truncatedRecently
