@@ -13,6 +13,8 @@ public struct EngineStats: Sendable, Equatable {
     public var lateByInput: [Int32: Int64] = [:]
     /// Incidents open now, by detector (every scope).
     public var openIncidents: [DetectorKind: Int] = [:]
+    /// Records seen before (the same ServiceNow `sys_id` in two overlapping exports): counted once.
+    public var duplicates: Int64 = 0
 }
 
 /// The anomaly engine: a synchronous state machine over events, in event time.
@@ -30,6 +32,8 @@ public final class Engine {
     /// Every minute before this one is closed.
     private var closedBefore: Int64 = Int64.min
     private var counters = EngineStats()
+    private var recordIDs = RecentRecordIDs()
+    private let countDenied: Bool
     /// The minute of the last event judged, and when it starts (ms).
     private var lastMinute: Int64 = 0
     private var lastMinuteStart: Int64 = Int64.max
@@ -43,6 +47,7 @@ public final class Engine {
     public init(configuration: EngineConfiguration = EngineConfiguration()) {
         self.configuration = configuration
         let c = configuration
+        countDenied = c.failedAuth.countDenied
         failedAuth = c.failedAuth.enabled ? FailedAuthSpikeDetector(settings: c.failedAuth, realertSeconds: c.realertSeconds, maxKeys: c.maxKeys) : nil
         unexpectedIP = c.unexpectedSourceIP.enabled ? UnexpectedSourceIPDetector(settings: c.unexpectedSourceIP, policies: c.principals, realertSeconds: c.realertSeconds, maxKeys: c.maxKeys) : nil
         volume = c.volumeSurge.enabled ? VolumeSurgeDetector(settings: c.volumeSurge, realertSeconds: c.realertSeconds, maxKeys: c.maxKeys) : nil
@@ -87,6 +92,10 @@ public final class Engine {
             counters.lateByInput[e.origin.input, default: 0] += 1
             return
         }
+        if e.recordID != 0 && !recordIDs.insert(e.recordID, time: e.time, horizon: newest - latenessMs - 60_000) {
+            counters.duplicates += 1
+            return
+        }
         counters.events += 1
         if e.time > newest {
             newest = e.time
@@ -106,7 +115,7 @@ public final class Engine {
         let principalHash = UInt64(e.principalHash)
         // What the detectors read, copied out of the event once: handing them the event
         // itself copied all of it (its 144 bytes and three reference counts) for each call.
-        let o = Observed(time: e.time, sourceIP: e.sourceIP, principal: e.principal, outcome: e.outcome, origin: e.origin)
+        let o = Observed(time: e.time, sourceIP: e.sourceIP, principal: e.principal, outcome: judgedOutcome(e), origin: e.origin)
         volume?.observe(o, minute: minute, principalHash: principalHash)
         // Alerts decided by this event go straight into `alerts` (a local array for them cost
         // a release of its empty buffer on every event).
@@ -116,6 +125,16 @@ public final class Engine {
         unexpectedIP?.observe(o, minute: minute, principalHash: principalHash, into: &alerts)
         guard alerts.count > before else { return }
         for i in before..<alerts.count { alerts[i].decidedAt = e.time }
+    }
+
+    /// The outcome as the detectors take it: a refusal of permission counts as a failed login
+    /// where the configuration says so; an outbound call (the platform calling a partner) is
+    /// traffic, never a login to judge.
+    @inline(__always)
+    private func judgedOutcome(_ e: borrowing TransactionEvent) -> Outcome {
+        if e.direction == .outbound { return .unknown }
+        if e.outcome == .denied && countDenied { return .authFailure }
+        return e.outcome
     }
 
     /// The newest event time seen (or moved to by `advance(to:)`), nil before any event.

@@ -192,11 +192,12 @@ public struct ConfigFile: Sendable {
             switch name {
             case DetectorKind.failedAuthSpike.rawValue:
                 var s = config.failedAuth
-                for (k, v) in try mapping(value, path, allowed: ["enabled", "resolve_after", "source_ip", "principal", "global"]) {
+                for (k, v) in try mapping(value, path, allowed: ["enabled", "resolve_after", "count_denied", "source_ip", "principal", "global"]) {
                     let p = "\(path).\(k)"
                     switch k {
                     case "enabled": s.enabled = try boolean(v, p)
                     case "resolve_after": s.resolveAfterMinutes = try minutes(v, p, max: 7 * Self.day)
+                    case "count_denied": s.countDenied = try boolean(v, p)
                     case "source_ip": s.sourceIP = try burst(v, p, defaults: FailedAuthSettings().sourceIP!)
                     case "principal": s.principal = try burst(v, p, defaults: FailedAuthSettings().principal!)
                     case "global": s.global = try rate(v, p, defaults: FailedAuthSettings().global!)

@@ -106,6 +106,7 @@ public enum HTMLReport {
             ChartSeries(name: "REST", cssClass: "rest", values: buckets.map { Double($0.byProtocol[0]) }),
             ChartSeries(name: "SOAP", cssClass: "soap", values: buckets.map { Double($0.byProtocol[1]) }),
             ChartSeries(name: "other", cssClass: "other", values: buckets.map { Double($0.byProtocol[2]) }),
+            ChartSeries(name: "UI", cssClass: "ui", values: buckets.map { Double($0.byProtocol[3]) }),
         ], start: start, bucketWidth: width, count: count, marks: marks, unit: ReportFormat.short)
         figure(&page, "Requests per \(ReportFormat.span(width))", requests)
 
@@ -297,7 +298,7 @@ private struct Page {
     }
 
     static let css = """
-    :root{--rest:#2563eb;--soap:#9333ea;--other:#94a3b8;--fail:#dc2626;--err:#d97706;--p50:#0891b2;--p95:#2563eb;--p99:#7c3aed;--crit:#dc2626;--warnc:#d97706;--info:#64748b}
+    :root{--rest:#2563eb;--soap:#9333ea;--other:#94a3b8;--ui:#65a30d;--fail:#dc2626;--err:#d97706;--p50:#0891b2;--p95:#2563eb;--p99:#7c3aed;--crit:#dc2626;--warnc:#d97706;--info:#64748b}
     *{box-sizing:border-box}
     body{margin:0 auto;max-width:1240px;padding:24px 28px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#0f172a;background:#fff}
     h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}h3{font-size:15px;margin:18px 0 6px}
@@ -312,7 +313,7 @@ private struct Page {
     svg .grid{stroke:#e2e8f0;stroke-width:1}svg .axis,svg .tick{stroke:#94a3b8;stroke-width:1}
     svg text{font-size:11px;fill:#475569;font-family:inherit}svg .ylabel{text-anchor:end}svg .xlabel{text-anchor:middle}
     svg .series polyline{fill:none;stroke-width:1.6;stroke-linejoin:round}
-    .rest{fill:var(--rest);stroke:var(--rest);background:var(--rest)}.soap{fill:var(--soap);stroke:var(--soap);background:var(--soap)}.other{fill:var(--other);stroke:var(--other);background:var(--other)}
+    .rest{fill:var(--rest);stroke:var(--rest);background:var(--rest)}.soap{fill:var(--soap);stroke:var(--soap);background:var(--soap)}.other{fill:var(--other);stroke:var(--other);background:var(--other)}.ui{fill:var(--ui);stroke:var(--ui);background:var(--ui)}
     .fail{fill:var(--fail);stroke:var(--fail);background:var(--fail)}.err{fill:var(--err);stroke:var(--err);background:var(--err)}
     .p50{fill:var(--p50);stroke:var(--p50);background:var(--p50)}.p95{fill:var(--p95);stroke:var(--p95);background:var(--p95)}.p99{fill:var(--p99);stroke:var(--p99);background:var(--p99)}
     svg .mark rect{opacity:.13}svg .mark line{stroke-width:1.2;stroke-dasharray:3 2}

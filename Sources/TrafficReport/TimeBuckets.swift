@@ -3,16 +3,16 @@ import Histogram
 
 /// What one time bucket of traffic holds.
 public struct BucketCounts: Sendable {
-    public var byProtocol: [Int64] = [0, 0, 0]
+    public var byProtocol: [Int64] = [Int64](repeating: 0, count: APIProtocol.allCases.count)
     public var authFailures: Int64 = 0
     public var errors: Int64 = 0
     /// Durations in tenths of a millisecond; nil until the bucket sees its first duration.
     public var durations: Histogram<UInt64>?
 
-    public var requests: Int64 { byProtocol[0] + byProtocol[1] + byProtocol[2] }
+    public var requests: Int64 { byProtocol.reduce(0, +) }
 
     mutating func merge(_ other: BucketCounts) {
-        for i in 0..<3 { byProtocol[i] += other.byProtocol[i] }
+        for i in byProtocol.indices { byProtocol[i] += other.byProtocol[i] }
         authFailures += other.authFailures
         errors += other.errors
         if let d = other.durations {
@@ -123,8 +123,8 @@ extension BucketCounts {
         byProtocol[Int(event.apiProtocol.rawValue)] += 1
         switch event.outcome {
         case .authFailure: authFailures += 1
-        case .error: errors += 1
-        case .success: break
+        case .error, .denied: errors += 1
+        case .success, .challenge, .unauthenticated, .unknown: break
         }
         if let ms = event.durationMs, let units = DurationScale.units(ms) {
             if durations == nil { durations = DurationScale.histogram() }

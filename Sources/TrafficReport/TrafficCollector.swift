@@ -41,7 +41,7 @@ public final class TrafficCollector {
     public private(set) var buckets: TimeBuckets
     public private(set) var principals: TopKeys<String, PrincipalTally>
     public private(set) var failingAddresses: TopKeys<IPAddress, AddressTally>
-    public private(set) var protocols = [ProtocolTally](repeating: ProtocolTally(), count: 3)
+    public private(set) var protocols = [ProtocolTally](repeating: ProtocolTally(), count: APIProtocol.allCases.count)
     public private(set) var statuses: [Int: Int64] = [:]
     /// Events whose status did not fit in the status table (more than 1,000 distinct values).
     public private(set) var otherStatuses: Int64 = 0
@@ -78,7 +78,7 @@ public final class TrafficCollector {
         let p = Int(event.apiProtocol.rawValue)
         protocols[p].requests += 1
         let failed = event.outcome == .authFailure
-        let errored = event.outcome == .error
+        let errored = event.outcome == .error || event.outcome == .denied
         if failed { protocols[p].authFailures += 1 }
         if errored { protocols[p].errors += 1 }
         if let reason = event.failureReason, failed { failureReasons[reason, default: 0] += 1 }

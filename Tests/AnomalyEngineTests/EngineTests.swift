@@ -19,6 +19,7 @@ import Testing
             try #require(MemoryLayout<E>.offset(of: \.time)) + MemoryLayout<Int64>.size,
             try #require(MemoryLayout<E>.offset(of: \.sourceIP)) + MemoryLayout<IPAddress?>.size,
             try #require(MemoryLayout<E>.offset(of: \.outcome)) + MemoryLayout<Outcome>.size,
+            try #require(MemoryLayout<E>.offset(of: \.direction)) + MemoryLayout<Direction>.size,
             try #require(MemoryLayout<E>.offset(of: \.principalText)) + MemoryLayout<String?>.size,
             try #require(MemoryLayout<E>.offset(of: \.principalHash)) + MemoryLayout<UInt32>.size,
             try #require(MemoryLayout<E>.offset(of: \.origin)) + MemoryLayout<Origin>.size,

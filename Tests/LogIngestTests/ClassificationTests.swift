@@ -26,7 +26,7 @@ import Testing
         (302, nil, .success, nil),
         (401, nil, .authFailure, .badCredentials),
         (407, nil, .authFailure, .badCredentials),
-        (403, nil, .authFailure, .forbidden),
+        (403, nil, .denied, nil),
         (404, nil, .error, nil),
         (429, nil, .error, nil),
         (495, nil, .authFailure, .clientCertificateInvalid),
@@ -47,5 +47,13 @@ import Testing
         let e = try #require(Fixtures.read(line + "}\n").events.first)
         #expect(e.outcome == outcome)
         #expect(e.failureReason == reason)
+    }
+
+    /// A record that does not say what became of the request proves nothing: never a success.
+    @Test(arguments: [#","status":0"#, #","status":"-""#, ""])
+    func noStatusIsUnknown(status: String) throws {
+        let e = try #require(Fixtures.read(#"{"time":"2025-11-28T00:00:01Z","user":"svc"\#(status)}"# + "\n").events.first)
+        #expect(e.outcome == .unknown)
+        #expect(e.failureReason == nil)
     }
 }

@@ -38,7 +38,8 @@ import Testing
         #expect(e.method == "GET")
         #expect(e.path == "/api/x")
         #expect(e.status == 403)
-        #expect(e.failureReason == .forbidden)
+        #expect(e.outcome == .denied)
+        #expect(e.failureReason == nil)
         #expect(e.durationMs == 120)
     }
 

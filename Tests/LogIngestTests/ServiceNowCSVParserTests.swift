@@ -30,7 +30,8 @@ import Testing
         let e = try #require(r.events.first)
         #expect(e.principal == "admin")
         #expect(e.sourceIP?.description == "192.0.2.1")
-        #expect(e.failureReason == .forbidden)
+        #expect(e.outcome == .denied)
+        #expect(e.failureReason == nil)
     }
 
     @Test func wrongColumnCountIsMalformed() {

@@ -19,7 +19,7 @@ import Testing
             }
             let trivial = value is Int64 || value is IPAddress? || value is Outcome || value is FailureReason?
                 || value is APIProtocol || value is UInt32 || value is Origin || value is Int? || value is Double?
-                || value is Int64?
+                || value is Int64? || value is Direction || value is UInt64
             #expect(trivial, "\(child.label ?? "?") is \(type(of: value)): is it released by TransactionEvent.destroy?")
         }
         #expect(texts.sorted() == ["method", "path", "principalText"])
@@ -36,10 +36,12 @@ import Testing
                 if i % 3 == 0 {
                     batch.append(time: Int64(i), sourceIP: nil, principal: principal, apiProtocol: .rest,
                                  method: "POST", path: "/api/now/table/incident/\(i)", status: 201, outcome: .success,
-                                 failureReason: nil, durationMs: nil, bytes: nil, origin: Origin(input: 0, line: Int64(i)))
+                                 failureReason: nil, durationMs: nil, bytes: nil, origin: Origin(input: 0, line: Int64(i)),
+                                 direction: .inbound, recordID: 0)
                 } else {
                     batch.append(time: Int64(i), sourceIP: nil, principal: principal, principalHash: 0, status: 401,
-                                 outcome: .authFailure, failureReason: .badCredentials, origin: Origin(input: 0, line: Int64(i)))
+                                 outcome: .authFailure, failureReason: .badCredentials, origin: Origin(input: 0, line: Int64(i)),
+                                 direction: .inbound, recordID: 0)
                 }
             }
             #expect(batch.count == 64)

@@ -44,6 +44,6 @@ import LogwatchCore
                                  method: "GET", path: "/api/now/table/sys_user", status: 200, durationMs: 222, bytes: 9645,
                                  origin: Origin(input: 0, line: 1))
         #expect(json { JSONWriter.event(e, file: "a.log", to: &$0) } ==
-            #"{"time":"2025-11-24T16:00:17.000Z","source_ip":"10.20.0.48","principal":"svc_hr_sync","protocol":"REST","method":"GET","path":"/api/now/table/sys_user","status":200,"outcome":"success","failure_reason":null,"duration_ms":222,"bytes":9645,"file":"a.log","line":1}"#)
+            #"{"time":"2025-11-24T16:00:17.000Z","source_ip":"10.20.0.48","principal":"svc_hr_sync","protocol":"REST","direction":"inbound","method":"GET","path":"/api/now/table/sys_user","status":200,"outcome":"success","failure_reason":null,"duration_ms":222,"bytes":9645,"file":"a.log","line":1}"#)
     }
 }

@@ -56,6 +56,8 @@ public struct FailedAuthSettings: Sendable, Equatable {
     }()
     /// An incident ends after its condition has been false for this long.
     public var resolveAfterMinutes = 15
+    /// Count `denied` (a 403 with no authentication reason) as failed logins too.
+    public var countDenied = false
 
     public init() {}
 }

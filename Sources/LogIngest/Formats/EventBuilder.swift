@@ -17,7 +17,12 @@ struct EventBuilder {
         detectionOnly = fields == .detection
     }
 
-    enum Failure { case missingTime, badTime }
+    enum Failure: Equatable {
+        case missingTime, badTime
+        /// A record that is not a request (a platform event of another name, a system-log
+        /// message about something else): counted, not malformed.
+        case notARequest
+    }
 
     /// The time of the event appended last.
     private(set) var lastTime: Int64 = 0
@@ -31,33 +36,44 @@ struct EventBuilder {
     mutating func build(_ slots: FieldSlots, origin: Origin, into events: EventBatch) -> Failure? {
         guard let timeText = slots.value(.time) else { return .missingTime }
         guard let time = timestamps.parse(timeText) else { return .badTime }
-        lastTime = time
         var sourceIP: IPAddress?
-        if let bytes = slots.value(.sourceIP) { sourceIP = addresses.address(for: bytes, parse: Self.parseAddress) }
-        var principal: String?
-        var principalHash: UInt32 = 0
-        if let bytes = slots.value(.principal) {
-            let found = principals.valueAndHash(for: bytes) { (Self.text($0), ()) }
-            principal = found.text
-            principalHash = found.hash
-        }
-
+        var principalBytes = slots.value(.principal)
         var status: Int?
         if let v = slots.value(.status), let n = NumberParsing.status(v), n >= 100, n <= 999 { status = Int(n) }
         var reason: FailureReason?
         if let v = slots.value(.errorText) { reason = Self.errorReason(v, status: status) }
         reason = Self.failureReason(status: status, errorText: reason)
-        let outcome: Outcome
-        if reason != nil {
-            outcome = .authFailure
-        } else if let s = status, s >= 400 {
-            outcome = .error
-        } else {
-            outcome = .success
+        var outcome = Self.outcome(status: status, reason: reason)
+        var direction = Direction.inbound
+        var recordID: UInt64 = 0
+        var transactionRow = false
+        if slots.has(.createdBy) || (slots.has(.eventName) && (slots.has(.parm1) || slots.has(.parm2))) || (slots.has(.host) && slots.has(.status)) {
+            // A ServiceNow table's row (who created it, an event's parameters, or an outbound
+            // call's host and status): what it means depends on the table.
+            switch ServiceNowRecord.interpret(slots, status: status) {
+            case .notARequest:
+                return .notARequest
+            case .request(let meaning):
+                if let p = meaning.principal { principalBytes = p }
+                if let a = meaning.address { sourceIP = addresses.address(for: a, parse: Self.parseAddress) }
+                if let o = meaning.outcome { outcome = o; reason = meaning.reason }
+                direction = meaning.direction
+                transactionRow = meaning.transaction
+            }
+            if let id = slots.value(.recordID), !id.isEmpty { recordID = ServiceNowRecord.identity(id) }
+        }
+        lastTime = time
+        if sourceIP == nil, let bytes = slots.value(.sourceIP) { sourceIP = addresses.address(for: bytes, parse: Self.parseAddress) }
+        var principal: String?
+        var principalHash: UInt32 = 0
+        if let bytes = principalBytes {
+            let found = principals.valueAndHash(for: bytes) { (Self.text($0), ()) }
+            principal = found.text
+            principalHash = found.hash
         }
         if detectionOnly {
             events.append(time: time, sourceIP: sourceIP, principal: consume principal, principalHash: principalHash,
-                          status: status, outcome: outcome, failureReason: reason, origin: origin)
+                          status: status, outcome: outcome, failureReason: reason, origin: origin, direction: direction, recordID: recordID)
             return nil
         }
 
@@ -75,15 +91,19 @@ struct EventBuilder {
         if let raw = slots.value(.path) {
             (path, protocolKind) = classifyTarget(raw)
         }
-        if let v = slots.value(.apiType), let typed = Self.classifyType(v) {
-            protocolKind = typed
+        if let v = slots.value(.apiType) {
+            if transactionRow, !v.isEmpty {
+                protocolKind = ServiceNowRecord.transactionProtocol(v)
+            } else if let typed = Self.classifyType(v) {
+                protocolKind = typed
+            }
         }
         var bytes: Int64?
         if let v = slots.value(.bytes), let n = NumberParsing.integer(v), n >= 0 { bytes = n }
         events.append(time: time, sourceIP: sourceIP, principal: principal, apiProtocol: protocolKind,
                       method: methodBytes.flatMap(Self.method), path: path, status: status, outcome: outcome,
                       failureReason: reason, durationMs: slots.value(.duration).flatMap { Self.durationMs($0, unit: slots.durationUnit) },
-                      bytes: bytes, origin: origin)
+                      bytes: bytes, origin: origin, direction: direction, recordID: recordID)
         return nil
     }
 
@@ -247,11 +267,20 @@ struct EventBuilder {
         if let errorText { return errorText }
         switch status {
         case 401, 407: return .badCredentials
-        case 403: return .forbidden
         case 495: return .clientCertificateInvalid
         case 496: return .clientCertificateMissing
         default: return nil
         }
+    }
+
+    /// The outcome a status and a failure reason prove. A 403 is a refusal of permission unless
+    /// the record names an authentication reason; a record without a status proves nothing.
+    @inline(__always)
+    static func outcome(status: Int?, reason: FailureReason?) -> Outcome {
+        if reason != nil { return .authFailure }
+        guard let s = status else { return .unknown }
+        if s < 400 { return .success }
+        return s == 403 ? .denied : .error
     }
 
     /// ASCII case-insensitive substring search; `needle` must be lower case.

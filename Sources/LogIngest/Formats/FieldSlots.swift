@@ -1,6 +1,9 @@
 /// The parts of an event a parser can find, before they are interpreted.
 public enum FieldRole: Int, CaseIterable, Sendable {
     case time, sourceIP, principal, method, path, requestLine, status, duration, bytes, apiType, errorText
+    /// ServiceNow's record fields: who created the row, the event name and parameters of the
+    /// event log, the system log's message, the outbound log's destination, the row's sys_id.
+    case createdBy, eventName, parm1, parm2, message, host, recordID
 
     /// The name accepted by `--field NAME=PATH`.
     public var fieldName: String {
@@ -16,6 +19,13 @@ public enum FieldRole: Int, CaseIterable, Sendable {
         case .bytes: "bytes"
         case .apiType: "type"
         case .errorText: "error"
+        case .createdBy: "created_by"
+        case .eventName: "event_name"
+        case .parm1: "parm1"
+        case .parm2: "parm2"
+        case .message: "message"
+        case .host: "host"
+        case .recordID: "record_id"
         }
     }
 }

@@ -30,38 +30,47 @@ public struct JSONFieldMap: Sendable {
     public static let defaultPaths: [FieldRole: [String]] = [
         .time: ["@timestamp", "timestamp", "StartUTC", "StartLocal", "start_time", "time", "ts", "time_iso8601",
                 "time_local", "started_at", "requestTimeEpoch", "requestTime", "requestContext.requestTimeEpoch",
-                "sys_created_on", "datetime", "date", "event.created", "eventTime"],
+                "sys_created_on", "sys_created_on.value", "datetime", "date", "event.created", "eventTime"],
         .sourceIP: ["source.ip", "client.ip", "source.address", "client.address", "remote_addr", "remote_ip",
                     "client_ip", "ClientHost", "ClientAddr", "request.remote_ip", "request.client_ip",
                     "downstream_remote_address", "identity.sourceIp", "requestContext.identity.sourceIp",
-                    "sourceIp", "source_ip", "ip", "c-ip"],
+                    "sourceIp", "source_ip", "ip", "c-ip", "remote_ip.value"],
         .principal: ["principal", "user.name", "user.id", "client.user.name", "oauth.client_id", "client_id",
                      "api_key_id", "consumer.username", "consumer.custom_id", "consumer.id", "authenticated_entity.id",
                      "authorizer.principalId", "requestContext.authorizer.principalId", "principalId",
                      "identity.user", "identity.apiKeyId", "requestContext.identity.apiKeyId", "ClientUsername",
-                     "user_id", "remote_user", "username", "user", "sys_created_by"],
+                     "user_id", "remote_user", "username", "user", "user.value"],
         .method: ["http.request.method", "request_method", "method", "request.method", "RequestMethod", "httpMethod",
                   "http_method", "requestContext.httpMethod"],
         .path: ["url.original", "url.path", "request_uri", "uri", "path", "request.uri", "RequestPath", "request.url",
-                "url.full", "url", "requestContext.path"],
+                "url.full", "url", "requestContext.path", "url.value", "path.value"],
         .requestLine: ["request"],
         .status: ["http.response.status_code", "status", "response.status", "DownstreamStatus", "response_code",
-                  "http_status", "statusCode", "status_code", "sc-status"],
+                  "http_status", "statusCode", "status_code", "sc-status", "response_status", "response_status.value", "http_status.value"],
         .duration: ["event.duration", "request_time", "Duration", "duration", "latencies.request", "responseLatency",
-                    "response_time", "time_taken", "duration_ms", "latency"],
+                    "response_time", "time_taken", "duration_ms", "latency", "response_time.value"],
         .bytes: ["http.response.bytes", "http.response.body.bytes", "body_bytes_sent", "bytes_sent", "size",
-                 "DownstreamContentSize", "response.size", "responseLength", "output_length", "bytes", "response_bytes"],
-        .apiType: ["type", "api_type", "integration_type", "protocol"],
+                 "DownstreamContentSize", "response.size", "responseLength", "output_length", "bytes", "response_bytes", "output_length.value"],
+        .apiType: ["type", "api_type", "integration_type", "protocol", "type.value"],
         .errorText: ["error", "error.code", "error.message", "error.type", "error_code", "error_description",
                      "oauth_error", "fault", "faultcode", "fault_code", "soap_fault", "authorizer.error",
                      "error_message", "errorMessage"],
+        // ServiceNow's tables (`ServiceNowRecord`); `X.value` where every field is an object
+        // `{"value": ..., "display_value": ...}` (the Table API's `sysparm_display_value=all`).
+        .createdBy: ["sys_created_by", "sys_created_by.value"],
+        .eventName: ["name", "name.value"],
+        .parm1: ["parm1", "parm1.value"],
+        .parm2: ["parm2", "parm2.value"],
+        .message: ["message", "message.value"],
+        .host: ["hostname", "hostname.value"],
+        .recordID: ["sys_id", "sys_id.value"],
     ]
 
     /// Units of the duration fields whose producers fix them.
     static let durationUnits: [String: DurationUnit] = [
         "event.duration": .nanoseconds, "Duration": .nanoseconds, "request_time": .seconds,
         "latencies.request": .milliseconds, "responseLatency": .milliseconds, "response_time": .milliseconds,
-        "time_taken": .milliseconds, "duration_ms": .milliseconds,
+        "time_taken": .milliseconds, "duration_ms": .milliseconds, "response_time.value": .milliseconds,
     ]
 
     /// The default map with `overrides` (role to path) replacing a role's defaults entirely.

@@ -7,14 +7,21 @@ final class ServiceNowCSVParser: LineParser {
     static let columns: [FieldRole: [String]] = [
         .time: ["sys_created_on", "created", "created on", "timestamp", "time"],
         .sourceIP: ["remote_ip", "ip address", "remote ip", "remote address", "client_ip", "client ip", "source ip"],
-        .principal: ["principal", "sys_created_by", "created by", "user", "user name", "user_name", "client id", "client_id"],
+        .principal: ["principal", "user", "user name", "user_name", "client id", "client_id"],
+        .createdBy: ["sys_created_by", "created by"],
         .method: ["http_method", "http method", "method"],
         .path: ["url", "url path", "path"],
-        .status: ["http_status", "http response status", "http status", "status", "response status"],
-        .duration: ["response_time", "response time", "duration"],
-        .bytes: ["output_length", "output length", "response size", "bytes"],
+        .status: ["http_status", "http response status", "http status", "response_status", "status", "response status"],
+        .duration: ["response_time", "response time", "total call time", "elapsed_time", "duration"],
+        .bytes: ["output_length", "output length", "response length", "response_length", "response size", "bytes"],
         .apiType: ["type", "transaction type", "api type"],
         .errorText: ["error", "error message", "error_message", "fault"],
+        .eventName: ["name"],
+        .parm1: ["parm1"],
+        .parm2: ["parm2"],
+        .message: ["message"],
+        .host: ["hostname", "host"],
+        .recordID: ["sys_id", "sys id"],
     ]
 
     /// Bytes a record spanning several lines may reach before it is refused.

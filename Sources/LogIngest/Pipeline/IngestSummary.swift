@@ -24,6 +24,7 @@ public struct IngestSummary {
         totals.lines += s.lines
         totals.events += s.events
         totals.malformed += s.malformed
+        totals.notRequests += s.notRequests
         totals.oversized += s.oversized
         totals.compressedBytes += s.compressedBytes
         totals.decodedBytes += s.decodedBytes
@@ -40,6 +41,9 @@ public struct IngestSummary {
         if !eventsByFormat.isEmpty {
             let formats = eventsByFormat.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \(NumberFormat.grouped($0.value))" }
             out.append("  events by format: \(formats.joined(separator: ", "))")
+        }
+        if totals.notRequests > 0 {
+            out.append("  \(NumberFormat.grouped(totals.notRequests)) records were not requests (other platform events, system-log messages about something else, Instance Analyzer polling): counted and skipped")
         }
         out.append("  bytes read: \(NumberFormat.grouped(totals.compressedBytes)) from disk, \(NumberFormat.grouped(totals.decodedBytes)) decoded")
         for b in bombs {

@@ -46,6 +46,9 @@ public struct InputStats: Sendable, Equatable {
     public var lines: Int64 = 0
     public var events: Int64 = 0
     public var malformed: Int64 = 0
+    /// Well-formed records that are not requests (other platform events, system-log messages
+    /// about something else, the Instance Analyzer's polling).
+    public var notRequests: Int64 = 0
     public var oversized: Int64 = 0
     public var compressedBytes: Int64 = 0
     public var decodedBytes: Int64 = 0

@@ -127,8 +127,7 @@ public final class LogReader {
     public func next() throws(IngestError) -> TransactionEvent? {
         while let startLine = try nextFields() {
             if let failure = builder.build(slots, origin: Origin(input: inputIndex, line: startLine), into: one) {
-                noteMalformed(startLine, failure)
-                unpinUnproven()
+                noteFailure(startLine, failure)
             } else {
                 consecutiveMalformed = 0
                 stats.events += 1
@@ -148,8 +147,7 @@ public final class LogReader {
         while batch.count < limit {
             guard let startLine = try nextFields() else { return false }
             if let failure = builder.build(slots, origin: Origin(input: inputIndex, line: startLine), into: batch) {
-                noteMalformed(startLine, failure)
-                unpinUnproven()
+                noteFailure(startLine, failure)
             } else {
                 consecutiveMalformed = 0
                 stats.events += 1
@@ -254,8 +252,18 @@ public final class LogReader {
         }
     }
 
-    private func noteMalformed(_ line: Int64, _ failure: EventBuilder.Failure) {
-        noteMalformed(line, failure == .missingTime ? "no timestamp field" : "timestamp not understood")
+    private func noteFailure(_ line: Int64, _ failure: EventBuilder.Failure) {
+        switch failure {
+        case .notARequest:
+            consecutiveMalformed = 0
+            stats.notRequests += 1
+        case .missingTime:
+            noteMalformed(line, "no timestamp field")
+            unpinUnproven()
+        case .badTime:
+            noteMalformed(line, "timestamp not understood")
+            unpinUnproven()
+        }
     }
 
     /// Until a line gives an event, the format is not proven: a line the detected format

@@ -58,21 +58,23 @@ public final class EventBatch: @unchecked Sendable {
     /// Appends an event with only what the detectors read (see `TransactionEvent`'s package
     /// initializer), built in place (not inlinable: built here, the event needs no copy).
     package func append(time: Int64, sourceIP: IPAddress?, principal: consuming String?, principalHash: UInt32, status: Int?,
-                        outcome: Outcome, failureReason: FailureReason?, origin: Origin) {
+                        outcome: Outcome, failureReason: FailureReason?, origin: Origin, direction: Direction, recordID: UInt64) {
         precondition(filled < capacity, "batch full")
         (base + filled).initialize(to: TransactionEvent(time: time, sourceIP: sourceIP, principal: principal, principalHash: principalHash,
-                                                        status: status, outcome: outcome, failureReason: failureReason, origin: origin))
+                                                        status: status, outcome: outcome, failureReason: failureReason, origin: origin,
+                                                        direction: direction, recordID: recordID))
         filled += 1
     }
 
     /// Appends an event with every field, built in place.
     package func append(time: Int64, sourceIP: IPAddress?, principal: String?, apiProtocol: APIProtocol, method: String?,
                         path: String?, status: Int?, outcome: Outcome, failureReason: FailureReason?, durationMs: Double?,
-                        bytes: Int64?, origin: Origin) {
+                        bytes: Int64?, origin: Origin, direction: Direction, recordID: UInt64) {
         precondition(filled < capacity, "batch full")
         (base + filled).initialize(to: TransactionEvent(time: time, sourceIP: sourceIP, principal: principal, apiProtocol: apiProtocol,
                                                         method: method, path: path, status: status, outcome: outcome,
-                                                        failureReason: failureReason, durationMs: durationMs, bytes: bytes, origin: origin))
+                                                        failureReason: failureReason, durationMs: durationMs, bytes: bytes, origin: origin,
+                                                        direction: direction, recordID: recordID))
         filled += 1
     }
 

@@ -53,6 +53,7 @@ public enum JSONWriter {
         key("source_ip", to: &out); optionalString(e.sourceIP?.description, to: &out)
         key("principal", to: &out); optionalString(e.principal, to: &out)
         key("protocol", to: &out); string(e.apiProtocol.name, to: &out)
+        key("direction", to: &out); string(e.direction.name, to: &out)
         key("method", to: &out); optionalString(e.method, to: &out)
         key("path", to: &out); optionalString(e.path, to: &out)
         key("status", to: &out); integer(e.status, to: &out)

@@ -1,0 +1,180 @@
+import LogwatchCore
+import Testing
+@testable import LogIngest
+
+/// ServiceNow's own log tables as an administrator exports them.
+///
+/// Columns and labels as the platform documents them:
+/// - Transaction log (`syslog_transaction`): "Transaction logs",
+///   https://www.servicenow.com/docs/r/platform-security/r_TransactionLogs.html (Created, Type,
+///   Created by, Response time, Output length, URL, System ID, IP address, Protocol, ...). It
+///   has no status column.
+/// - Event log (`sysevent`): `login` and `login.failed` with parm1 = the user name and parm2 =
+///   the address the login came from (KB1500674, "Logging and events related to
+///   authentication"); the Instance Analyzer's `login.failed` as guest with a certificate in
+///   parm1 (KB3008370); `external.authentication.failed` with parm1 = the user id or the
+///   session id ("Monitor the event queue for login activities").
+/// - Outbound HTTP log (`sys_outbound_http_log`): HTTP Method, Hostname, Path, HTTP response
+///   status, Response length, Total call time, User ("Configure outbound logging",
+///   https://www.servicenow.com/docs/r/api-reference/web-services/outbound-logging-configure.html).
+@Suite struct ServiceNowTablesTests {
+    static let transactionsByName = """
+        sys_id,sys_created_on,sys_created_by,type,url,remote_ip,user_agent,output_length,protocol,response_time,sql_time,business_rule_time,business_rule_count,transaction_pattern,system_id,session
+        0a1b2c3d4e5f60718293a4b5c6d7e8f9,2025-11-24 08:00:01,svc_hr_sync,rest,/api/now/table/sys_user?sysparm_limit=100,10.20.0.48,python-requests/2.31,9645,HTTP/1.1,222,40,3,2,/api/now/table/sys_user,app128045.iad3.service-now.com:hr001,7A18B5AFDBA57910E1CE5E92F396193D
+        1a1b2c3d4e5f60718293a4b5c6d7e8f9,2025-11-24 08:00:02,guest,rest,/api/now/table/incident,198.51.100.7,curl/8.4.0,120,HTTP/1.1,5,0,0,0,/api/now/table/incident,app128045.iad3.service-now.com:hr001,
+        2a1b2c3d4e5f60718293a4b5c6d7e8f9,2025-11-24 08:00:03,abel.tuter,form,/incident.do?sys_id=-1,10.1.2.3,Mozilla/5.0,51234,HTTP/1.1,480,120,30,9,/incident.do,app128045.iad3.service-now.com:hr001,6B18B5AFDBA57910E1CE5E92F396193D
+        3a1b2c3d4e5f60718293a4b5c6d7e8f9,2025-11-24 08:00:04,svc_orders,soap,/incident.do?SOAP,10.20.0.9,Axis2,800,HTTP/1.1,95,10,1,1,/incident.do,app128045.iad3.service-now.com:hr001,
+        4a1b2c3d4e5f60718293a4b5c6d7e8f9,2025-11-24 08:00:05,,list,/incident_list.do,10.1.2.4,Mozilla/5.0,100,HTTP/1.1,20,1,0,0,/incident_list.do,app128045.iad3.service-now.com:hr001,
+
+        """
+
+    static let transactionsByLabel = """
+        Created,Type,Created by,Origin application,Response time,Network time,Output length,SQL count,Business rule count,Business rule time,URL,System ID,IP address,GZipped,Protocol
+        2025-11-24 08:00:01,rest,svc_hr_sync,Global,222,12,9645,14,2,3,/api/now/table/sys_user,app128045.iad3.service-now.com:hr001,10.20.0.48,true,HTTP/1.1
+        2025-11-24 08:00:02,rest,guest,Global,5,3,120,0,0,0,/api/now/table/incident,app128045.iad3.service-now.com:hr001,198.51.100.7,false,HTTP/1.1
+
+        """
+
+    @Test func transactionLogByColumnNames() throws {
+        let r = Fixtures.read(Self.transactionsByName)
+        #expect(r.malformed.isEmpty, "\(r.malformed)")
+        #expect(r.events.count == 5)
+        let rest = r.events[0]
+        #expect(rest.principal == "svc_hr_sync")
+        #expect(rest.sourceIP?.description == "10.20.0.48")
+        #expect(rest.outcome == .success)
+        #expect(rest.status == nil)
+        #expect(rest.apiProtocol == .rest)
+        #expect(rest.path == "/api/now/table/sys_user")
+        #expect(rest.durationMs == 222)
+        #expect(rest.bytes == 9645)
+        #expect(rest.recordID != 0)
+        // The anonymous user's request is never a principal's success.
+        #expect(r.events[1].principal == "guest")
+        #expect(r.events[1].outcome == .unauthenticated)
+        #expect(r.events[2].apiProtocol == .ui)
+        #expect(r.events[3].apiProtocol == .soap)
+        // A row naming nobody proves nothing.
+        #expect(r.events[4].outcome == .unknown)
+        #expect(Set(r.events.map(\.recordID)).count == 5)
+    }
+
+    @Test func transactionLogByDisplayLabels() throws {
+        let r = Fixtures.read(Self.transactionsByLabel)
+        #expect(r.malformed.isEmpty, "\(r.malformed)")
+        #expect(r.events.map(\.principal) == ["svc_hr_sync", "guest"])
+        #expect(r.events.map(\.outcome) == [.success, .unauthenticated])
+        #expect(r.events[0].sourceIP?.description == "10.20.0.48")
+        #expect(r.events[0].durationMs == 222)
+        #expect(r.events[0].apiProtocol == .rest)
+    }
+
+    static let eventsByName = """
+        sys_id,sys_created_on,name,parm1,parm2,instance,table,queue,state,processed,sys_created_by,user_id,user_name,uri
+        5b1b2c3d4e5f60718293a4b5c6d7e8f9,2025-11-24 09:00:01,login.failed,svc_hr_sync,203.0.113.50,,,,processed,2025-11-24 09:00:01,guest,,,
+        6b1b2c3d4e5f60718293a4b5c6d7e8f9,2025-11-24 09:00:02,login,abel.tuter,10.1.2.3,7A18B5AFDBA57910E1CE5E92F396193D,,,processed,2025-11-24 09:00:02,abel.tuter,62826bf03710200044e0bfc8bcbe5df1,abel.tuter,
+        7b1b2c3d4e5f60718293a4b5c6d7e8f9,2025-11-24 09:00:03,external.authentication.failed,beth.anglin,User locked out,,,,processed,2025-11-24 09:00:03,guest,,,
+        8b1b2c3d4e5f60718293a4b5c6d7e8f9,2025-11-24 09:00:04,external.authentication.failed,7A18B5AFDBA57910E1CE5E92F396193D,Missing NameID,,,,processed,2025-11-24 09:00:04,guest,,,
+        9b1b2c3d4e5f60718293a4b5c6d7e8f9,2025-11-24 09:00:05,login.failed,"-----BEGIN CERTIFICATE-----
+        MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ
+        -----END CERTIFICATE-----",10.250.1.17,,,,processed,2025-11-24 09:00:05,guest,,,
+        ab1b2c3d4e5f60718293a4b5c6d7e8f9,2025-11-24 09:00:06,login.failed,"CN=instance-analyzer.service-now.com, O=ServiceNow",10.250.1.18,,,,processed,2025-11-24 09:00:06,guest,,,
+        bb1b2c3d4e5f60718293a4b5c6d7e8f9,2025-11-24 09:00:07,incident.inserted,INC0010001,,,incident,,processed,2025-11-24 09:00:07,abel.tuter,,,
+
+        """
+
+    @Test func eventLogByColumnNames() throws {
+        let r = Fixtures.read(Self.eventsByName)
+        #expect(r.malformed.isEmpty, "\(r.malformed)")
+        #expect(r.events.count == 4)
+        let failed = r.events[0]
+        #expect(failed.outcome == .authFailure)
+        #expect(failed.failureReason == .badCredentials)
+        #expect(failed.principal == "svc_hr_sync")
+        #expect(failed.sourceIP?.description == "203.0.113.50")
+        #expect(r.events[1].outcome == .success)
+        #expect(r.events[1].principal == "abel.tuter")
+        #expect(r.events[1].sourceIP?.description == "10.1.2.3")
+        #expect(r.events[2].failureReason == .ssoFailure)
+        #expect(r.events[2].principal == "beth.anglin")
+        // A session id in parm1 names no user.
+        #expect(r.events[3].failureReason == .ssoFailure)
+        #expect(r.events[3].principal == nil)
+        // The Instance Analyzer's polling (both forms) and other events are counted, not read.
+        #expect(r.stats.notRequests == 3)
+    }
+
+    @Test func eventLogByDisplayLabels() throws {
+        let csv = """
+            Created,Name,Parm1,Parm2,Instance,Table,Queue,State,Processed,Created by,User name
+            2025-11-24 09:00:01,login.failed,svc_hr_sync,203.0.113.50,,,,processed,2025-11-24 09:00:01,guest,
+            2025-11-24 09:00:02,login,abel.tuter,10.1.2.3,,,,processed,2025-11-24 09:00:02,abel.tuter,abel.tuter
+
+            """
+        let r = Fixtures.read(csv)
+        #expect(r.malformed.isEmpty, "\(r.malformed)")
+        #expect(r.events.map(\.outcome) == [.authFailure, .success])
+        #expect(r.events.map(\.principal) == ["svc_hr_sync", "abel.tuter"])
+        #expect(r.events[0].sourceIP?.description == "203.0.113.50")
+    }
+
+    @Test func eventAndTransactionLogsAsJSONLines() throws {
+        let lines = """
+            {"sys_id":"5b1b2c3d4e5f60718293a4b5c6d7e8f9","sys_created_on":"2025-11-24 09:00:01","name":"login.failed","parm1":"svc_hr_sync","parm2":"203.0.113.50","queue":"","state":"processed","sys_created_by":"guest"}
+            {"sys_id":"0a1b2c3d4e5f60718293a4b5c6d7e8f9","sys_created_on":"2025-11-24 09:00:02","sys_created_by":"svc_hr_sync","type":"rest","url":"/api/now/table/sys_user","remote_ip":"10.20.0.48","response_time":"222","output_length":"9645"}
+            {"sys_id":"1a1b2c3d4e5f60718293a4b5c6d7e8f9","sys_created_on":"2025-11-24 09:00:03","sys_created_by":"guest","type":"rest","url":"/api/now/table/incident","remote_ip":"198.51.100.7"}
+
+            """
+        let r = Fixtures.read(lines)
+        #expect(r.malformed.isEmpty, "\(r.malformed)")
+        #expect(r.events.map(\.outcome) == [.authFailure, .success, .unauthenticated])
+        #expect(r.events.map(\.principal) == ["svc_hr_sync", "svc_hr_sync", "guest"])
+        #expect(r.events[0].sourceIP?.description == "203.0.113.50")
+        #expect(r.events[1].durationMs == 222)
+        #expect(r.events[1].apiProtocol == .rest)
+    }
+
+    /// The Table API with `sysparm_display_value=all`: every field an object holding the raw
+    /// value and the display value; the raw one (UTC) is read.
+    @Test func displayValueAllObjects() throws {
+        let line = #"{"sys_id":{"value":"5b1b2c3d4e5f60718293a4b5c6d7e8f9","display_value":"5b1b2c3d4e5f60718293a4b5c6d7e8f9"},"sys_created_on":{"value":"2025-11-24 09:00:01","display_value":"24/11/2025 10:00:01"},"name":{"value":"login.failed","display_value":"login.failed"},"parm1":{"value":"svc_hr_sync","display_value":"svc_hr_sync"},"parm2":{"value":"203.0.113.50","display_value":"203.0.113.50"},"sys_created_by":{"value":"guest","display_value":"guest"}}"#
+        let r = Fixtures.read(line + "\n")
+        let e = try #require(r.events.first)
+        #expect(EventTime.rfc3339(e.time) == "2025-11-24T09:00:01.000Z")
+        #expect(e.outcome == .authFailure)
+        #expect(e.principal == "svc_hr_sync")
+        #expect(e.sourceIP?.description == "203.0.113.50")
+        #expect(e.recordID != 0)
+    }
+
+    @Test func outboundLogIsAnOutboundCall() throws {
+        let csv = """
+            Created,HTTP Method,Hostname,Path,HTTP response status,Response length,Total call time,Source table,User,MID server
+            2025-11-24 10:00:01,POST,api.partner.example,/v1/orders,401,64,812,incident,svc_orders,
+            2025-11-24 10:00:02,GET,api.partner.example,/v1/orders/7,200,2048,95,incident,svc_orders,
+
+            """
+        let r = Fixtures.read(csv)
+        #expect(r.malformed.isEmpty, "\(r.malformed)")
+        #expect(r.events.map(\.direction) == [.outbound, .outbound])
+        #expect(r.events.map(\.status) == [401, 200])
+        #expect(r.events[0].principal == "svc_orders")
+        #expect(r.events[0].durationMs == 812)
+        #expect(r.events[1].method == "GET")
+    }
+
+    @Test func systemLogMessagesAboutCredentials() throws {
+        let csv = """
+            sys_id,sys_created_on,level,source,message,sys_created_by
+            c11b2c3d4e5f60718293a4b5c6d7e8f9,2025-11-24 11:00:01,2,OAuth,Invalid access token presented for client 3e57a1b9,guest
+            c21b2c3d4e5f60718293a4b5c6d7e8f9,2025-11-24 11:00:02,2,OAuth,OAuth access token is expired,svc_hr_sync
+            c31b2c3d4e5f60718293a4b5c6d7e8f9,2025-11-24 11:00:03,1,ImportSet,Transform complete: 20 rows,system
+
+            """
+        let r = Fixtures.read(csv)
+        #expect(r.malformed.isEmpty, "\(r.malformed)")
+        #expect(r.events.map(\.failureReason) == [.tokenInvalid, .tokenExpired])
+        #expect(r.events.map(\.principal) == [nil, "svc_hr_sync"])
+        #expect(r.stats.notRequests == 1)
+    }
+}
