@@ -92,7 +92,7 @@ public final class Engine {
             counters.lateByInput[e.origin.input, default: 0] += 1
             return
         }
-        if e.recordID != 0 && !recordIDs.insert(e.recordID, time: e.time, horizon: newest - latenessMs - 60_000) {
+        if e.recordID != 0 && !recordIDs.insert(e.recordID, time: e.time, horizon: newest == Int64.min ? Int64.min : newest - latenessMs - 60_000) {
             counters.duplicates += 1
             return
         }

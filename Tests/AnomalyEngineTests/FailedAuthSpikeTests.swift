@@ -155,3 +155,65 @@ import Testing
         #expect(s.run(c).isEmpty)
     }
 }
+
+/// What the detectors count of the outcomes (see docs/events.md).
+@Suite struct OutcomeCountingTests {
+    typealias S = Streams
+
+    func burst(_ outcome: Outcome, direction: Direction = .inbound, configuration: EngineConfiguration = EngineConfiguration()) -> [Alert] {
+        let engine = Engine(configuration: configuration)
+        var alerts: [Alert] = []
+        for i in 0..<60 {
+            engine.process(TransactionEvent(time: S.t0 + Int64(i) * 1000, sourceIP: IPAddress("192.0.2.66"), principal: "svc_a",
+                                            status: outcome == .denied ? 403 : nil, outcome: outcome, direction: direction), into: &alerts)
+        }
+        engine.finish(into: &alerts)
+        return alerts.filter { $0.detector == .failedAuthSpike && $0.status == .firing }
+    }
+
+    @Test func onlyRefusedCredentialsCountAsFailedLogins() {
+        #expect(!burst(.authFailure).isEmpty)
+        for outcome in [Outcome.denied, .challenge, .unauthenticated, .unknown, .error] {
+            #expect(burst(outcome).isEmpty, "\(outcome)")
+        }
+        // The platform's own calls out, refused by a partner, are not logins to this platform.
+        #expect(burst(.authFailure, direction: .outbound).isEmpty)
+    }
+
+    @Test func deniedCountsWhereTheConfigurationSaysSo() {
+        var c = EngineConfiguration()
+        c.failedAuth.countDenied = true
+        #expect(!burst(.denied, configuration: c).isEmpty)
+    }
+
+    @Test func aNewNetworkIsJudgedOnlyOnANamedPrincipalsSuccess() {
+        for (outcome, expected) in [(Outcome.success, 1), (.unauthenticated, 0), (.unknown, 0), (.denied, 0)] {
+            let engine = Engine()
+            var alerts: [Alert] = []
+            for h in 0..<30 {
+                engine.process(TransactionEvent(time: S.t0 + Int64(h) * S.hour, sourceIP: IPAddress("10.0.0.5"), principal: "svc_hr", outcome: .success), into: &alerts)
+            }
+            engine.process(TransactionEvent(time: S.t0 + 31 * S.hour, sourceIP: IPAddress("203.0.113.9"), principal: "svc_hr", outcome: outcome), into: &alerts)
+            engine.finish(into: &alerts)
+            #expect(alerts.filter { $0.detector == .unexpectedSourceIP && $0.status == .firing }.count == expected, "\(outcome)")
+        }
+    }
+
+    /// The same ServiceNow row in two overlapping exports (the same sys_id) counts once.
+    @Test func aRecordSeenTwiceCountsOnce() {
+        let engine = Engine()
+        var alerts: [Alert] = []
+        for round in 0..<2 {
+            for i in 0..<30 {
+                engine.process(TransactionEvent(time: S.t0 + Int64(i) * 1000 + Int64(round) * 500, sourceIP: IPAddress("192.0.2.66"), principal: "svc_a",
+                                                outcome: .authFailure, recordID: UInt64(i + 1)), into: &alerts)
+            }
+        }
+        #expect(engine.stats.events == 30)
+        #expect(engine.stats.duplicates == 30)
+        // Rows without an identity are never taken for copies.
+        engine.process(TransactionEvent(time: S.t0 + 40_000, sourceIP: IPAddress("192.0.2.66"), outcome: .authFailure), into: &alerts)
+        engine.process(TransactionEvent(time: S.t0 + 40_000, sourceIP: IPAddress("192.0.2.66"), outcome: .authFailure), into: &alerts)
+        #expect(engine.stats.events == 32)
+    }
+}

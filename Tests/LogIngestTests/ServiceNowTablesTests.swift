@@ -178,3 +178,120 @@ import Testing
         #expect(r.stats.notRequests == 1)
     }
 }
+
+/// The same rows in every container an administrator can export them in: CSV, JSON lines,
+/// the Table API's document (`{"result":[...]}`, pretty-printed), the JSON export
+/// (`{"records":[...]}` on one line, longer than any line limit), and the XML export
+/// (`<xml><sysevent action="INSERT_OR_UPDATE">...</sysevent></xml>`, "Exporting data",
+/// https://www.servicenow.com/docs/r/platform-administration/c_ExportingData.html), plain
+/// and compressed.
+@Suite struct ServiceNowContainerTests {
+    struct Row {
+        let sysID: String, created: String, name: String, parm1: String, parm2: String, createdBy: String
+    }
+
+    /// A burst of failed logins and a successful one, enough rows that the one-line JSON
+    /// export is longer than the 64 KiB line limit.
+    static let rows: [Row] = (0..<600).map { i in
+        Row(sysID: String(format: "%032x", i + 1), created: String(format: "2025-11-24 09:%02d:%02d", i / 60, i % 60),
+            name: i % 100 == 99 ? "login" : "login.failed", parm1: "svc_<&\"hr\">", parm2: "203.0.113.\(i % 50)", createdBy: "guest")
+    }
+
+    static func jsonString(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    static func object(_ r: Row) -> String {
+        "{\"sys_id\":\(jsonString(r.sysID)),\"sys_created_on\":\(jsonString(r.created)),\"name\":\(jsonString(r.name)),\"parm1\":\(jsonString(r.parm1)),\"parm2\":\(jsonString(r.parm2)),\"state\":\"processed\",\"sys_created_by\":\(jsonString(r.createdBy))}"
+    }
+
+    static func xmlText(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static let containers: [(String, String)] = [
+        ("csv", "sys_id,sys_created_on,name,parm1,parm2,state,sys_created_by\n"
+            + rows.map { "\($0.sysID),\($0.created),\($0.name),\"\($0.parm1.replacingOccurrences(of: "\"", with: "\"\""))\",\($0.parm2),processed,\($0.createdBy)" }.joined(separator: "\n") + "\n"),
+        ("json-lines", rows.map(object).joined(separator: "\n") + "\n"),
+        ("result", "{\n  \"result\": [\n" + rows.map { "    " + object($0) }.joined(separator: ",\n") + "\n  ]\n}\n"),
+        ("records", "{\"records\":[" + rows.map(object).joined(separator: ",") + "]}"),
+        ("xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><xml>" + rows.map {
+            "<sysevent action=\"INSERT_OR_UPDATE\"><instance/><name>\($0.name)</name><parm1>\(xmlText($0.parm1))</parm1><parm2>\($0.parm2)</parm2><state>processed</state><sys_created_by>\($0.createdBy)</sys_created_by><sys_created_on>\($0.created)</sys_created_on><sys_domain display_value=\"global\">global</sys_domain><sys_id>\($0.sysID)</sys_id></sysevent>"
+        }.joined() + "</xml>\n"),
+    ]
+
+    @Test(arguments: ["csv", "json-lines", "result", "records", "xml"], ["plain", "gzip", "zstd"])
+    func everyContainerGivesTheSameEvents(container: String, compression: String) throws {
+        let text = try #require(Self.containers.first { $0.0 == container }?.1)
+        var bytes = Array(text.utf8)
+        if compression == "gzip" { bytes = Fixtures.gzip(bytes) }
+        if compression == "zstd" { bytes = Fixtures.zstd(bytes) }
+        let r = Fixtures.read(bytes)
+        #expect(r.error == nil)
+        #expect(r.malformed.isEmpty, "\(r.malformed)")
+        #expect(r.stats.oversized == 0)
+        #expect(r.events.count == Self.rows.count)
+        for (e, row) in zip(r.events, Self.rows) {
+            #expect(e.principal == row.parm1)
+            #expect(e.sourceIP?.description == row.parm2)
+            #expect(e.outcome == (row.name == "login" ? .success : .authFailure))
+            #expect(e.recordID == ServiceNowRecord.identity(Array(row.sysID.utf8).withUnsafeBytes { $0 }))
+        }
+        #expect(EventTime.rfc3339(try #require(r.events.last).time) == "2025-11-24T09:09:59.000Z")
+    }
+
+    /// Braces, brackets and escaped quotes inside strings, comments and character data in XML,
+    /// a record over the line limit, and a document cut off in a record.
+    @Test func documentsAreSplitByTheirSyntaxNotTheirBytes() throws {
+        let tricky = #"{"result":[{"sys_created_on":"2025-11-24 09:00:01","name":"login.failed","parm1":"a}]\"{[","parm2":"192.0.2.1","sys_created_by":"guest"},"#
+            + #"{"sys_created_on":"2025-11-24 09:00:02","name":"login.failed","parm1":"b","parm2":"192.0.2.2","sys_created_by":"guest","padding":""#
+            + String(repeating: "x", count: 300) + #""},{"sys_created_on":"2025-11-24 09:00:03","name":"login","parm1":"c","parm2":"192.0.2.3","sys_created_by":"c"},{"sys_created_on":"2025-11-24 09:00:04","name":"lo"#
+        var options = IngestOptions()
+        options.maxLineBytes = 256
+        let r = Fixtures.read(tricky, options: options)
+        #expect(r.events.map(\.principal) == ["a}]\"{[", "c"])
+        #expect(r.stats.oversized == 1)
+        #expect(r.malformed.count == 1, "the record cut off at the end")
+
+        let xml = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <!-- exported from dev12345 -->
+            <xml>
+              <sysevent action="INSERT_OR_UPDATE">
+                <name>login.failed</name>
+                <parm1><![CDATA[ignored]]>x</parm1>
+                <parm2>192.0.2.9</parm2>
+                <sys_created_on>2025-11-24 09:00:05</sys_created_on>
+                <sys_created_by>guest</sys_created_by>
+              </sysevent>
+              <sysevent action="INSERT_OR_UPDATE"><name>login</name><parm1>d&#233;&#x20AC;</parm1><parm2>192.0.2.10</parm2><sys_created_on>2025-11-24 09:00:06</sys_created_on><sys_created_by>d</sys_created_by></sysevent>
+            </xml>
+
+            """
+        let x = Fixtures.read(xml)
+        #expect(x.malformed.isEmpty, "\(x.malformed)")
+        #expect(x.events.count == 2)
+        #expect(x.events.map(\.origin.line) == [4, 11])
+        #expect(x.events[1].principal == "dé€")
+    }
+
+    /// An export made with display values carries the exporting user's format and zone.
+    @Test func displayValueTimestampsInAnotherZone() throws {
+        let csv = "Created,Name,Parm1,Parm2,Created by\n24/11/2025 10:00:01,login.failed,bob,203.0.113.9,guest\n11/24/2025 bad,login,bob,203.0.113.9,bob\n"
+        let without = Fixtures.read(csv)
+        #expect(without.events.isEmpty)
+        #expect(without.malformed.first?.reason.contains("--date-format") == true)
+        var options = IngestOptions()
+        options.dateFormat = DisplayDateFormat("dd/MM/yyyy HH:mm:ss")
+        options.naiveZone = try #require(NaiveTimeZone("Europe/Paris"))
+        let with = Fixtures.read(csv, options: options)
+        #expect(with.events.count == 1)
+        #expect(EventTime.rfc3339(try #require(with.events.first).time) == "2025-11-24T09:00:01.000Z")
+        // Twelve-hour clocks, one-digit numbers.
+        let us = try #require(DisplayDateFormat("MM-dd-yyyy hh:mm:ss a"))
+        let pm = Array("11-24-2025 01:05:09 PM".utf8).withUnsafeBytes { us.parse($0) }
+        #expect(pm.map { EventTime.rfc3339($0.local * 1000) } == "2025-11-24T13:05:09.000Z")
+        #expect(DisplayDateFormat("dd/MM/yyyy") == nil)
+    }
+}

@@ -12,8 +12,8 @@ struct EventBuilder {
     /// Only what the detectors read (`EventFields.detection`).
     private let detectionOnly: Bool
 
-    init(naiveZone: NaiveTimeZone, fields: EventFields = .all) {
-        timestamps = TimestampParser(naiveZone: naiveZone)
+    init(naiveZone: NaiveTimeZone, displayFormat: DisplayDateFormat? = nil, fields: EventFields = .all) {
+        timestamps = TimestampParser(naiveZone: naiveZone, displayFormat: displayFormat)
         detectionOnly = fields == .detection
     }
 

@@ -5,5 +5,6 @@ public enum LogFormat: String, CaseIterable, Sendable {
     case common
     case json
     case servicenowCSV = "servicenow-csv"
+    case servicenowXML = "servicenow-xml"
     case w3c
 }

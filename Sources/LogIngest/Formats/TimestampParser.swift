@@ -58,8 +58,12 @@ struct TimestampParser {
     private var lastTextLength = 0
     private var lastResult: Int64 = 0
 
-    init(naiveZone: NaiveTimeZone) {
+    /// The format of display-value timestamps, tried before the notations logs use.
+    var displayFormat: DisplayDateFormat?
+
+    init(naiveZone: NaiveTimeZone, displayFormat: DisplayDateFormat? = nil) {
         self.naiveZone = naiveZone
+        self.displayFormat = displayFormat
     }
 
     /// Any supported notation: RFC 3339 / ISO 8601 (with `T` or a space), the access-log
@@ -91,6 +95,9 @@ struct TimestampParser {
         while let f = s.first, f == 0x20 || f == UInt8(ascii: "[") || f == UInt8(ascii: "\"") { s = UnsafeRawBufferPointer(rebasing: s.dropFirst()) }
         while let l = s.last, l == 0x20 || l == UInt8(ascii: "]") || l == UInt8(ascii: "\"") { s = UnsafeRawBufferPointer(rebasing: s.dropLast()) }
         guard s.count >= 1 else { return nil }
+        if let format = displayFormat, let (local, millis) = format.parse(s) {
+            return (local - naiveZone.offset(forLocalSeconds: local)) * 1000 + millis
+        }
         if s.count >= 19 && s[4] == UInt8(ascii: "-") && s[7] == UInt8(ascii: "-") { return parseISO(s) }
         if s.count >= 20 && s[2] == UInt8(ascii: "/") && s[6] == UInt8(ascii: "/") { return parseCLF(s) }
         return parseEpoch(s)

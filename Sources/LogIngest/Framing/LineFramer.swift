@@ -68,9 +68,27 @@ final class LineFramer {
     /// The stream offset just past the last line handed out (its newline included).
     var consumed: Int64 { bufferBase + Int64(start) }
 
+    /// Set when the input is one document of records (see `DocumentScanner`): `nextLine()`
+    /// then hands out each record, numbered by the line it starts on.
+    var document: DocumentScanner?
+
+    /// Whether the input has ended (all of it is decoded, not necessarily handed out).
+    var inputEnded: Bool { endOfInput }
+
+    /// The input's first bytes, at least `count` of them unless the input is shorter (or, when
+    /// following, has no more yet); nothing is consumed.
+    func peek(_ count: Int) -> UnsafeRawBufferPointer {
+        while end - start < count && !endOfInput {
+            fill()
+            if waiting { waiting = false; break }
+        }
+        return UnsafeRawBufferPointer(rebasing: buffer[start..<end])
+    }
+
     /// The next line, or nil at the end of the input (when following: nothing complete yet).
     /// - Throws: the decoding error, after every complete line before the damage was returned.
     func nextLine() throws(IngestError) -> FramedLine? {
+        if document != nil { return try nextRecord() }
         while true {
             if let newline = findNewline() {
                 let lineStart = start
@@ -114,6 +132,64 @@ final class LineFramer {
                 start = end
                 scanned = end
                 return line
+            }
+            fill()
+            if waiting {
+                waiting = false
+                return nil
+            }
+        }
+    }
+
+    /// `nextLine()` for a document: the next record, which may span lines.
+    private func nextRecord() throws(IngestError) -> FramedLine? {
+        while true {
+            while scanned < end, let (found, next) = document!.scan(buffer, from: scanned, to: end) {
+                scanned = next
+                switch found {
+                case .start(let i):
+                    // What came before the record (separators, the document's opening) is dropped.
+                    start = i
+                case .end(let i):
+                    let recordStart = start
+                    start = i
+                    lineNumber = max(lineNumber, document!.newlines)
+                    if skippingOversized || i - recordStart > maxLineBytes {
+                        skippingOversized = false
+                        oversizedLines += 1
+                        continue
+                    }
+                    return FramedLine(bytes: UnsafeRawBufferPointer(rebasing: buffer[recordStart..<i]), number: document!.recordLine + 1)
+                }
+            }
+            scanned = end
+            lineNumber = max(lineNumber, document!.newlines)
+            if document!.phase != .inRecord {
+                start = end
+            } else if end - start > maxLineBytes || skippingOversized {
+                // Too long: forget what we hold and discard up to the record's end.
+                skippingOversized = true
+                start = end
+            }
+            if endOfInput {
+                if let error = pendingError {
+                    pendingError = nil
+                    if document!.phase == .inRecord { droppedPartialLine = true }
+                    start = end
+                    throw error
+                }
+                if skippingOversized {
+                    skippingOversized = false
+                    oversizedLines += 1
+                } else if document!.phase == .inRecord && end > start {
+                    // Cut off inside a record: handed out as it is, for its parser to refuse.
+                    let record = FramedLine(bytes: UnsafeRawBufferPointer(rebasing: buffer[start..<end]), number: document!.recordLine + 1)
+                    start = end
+                    return record
+                }
+                lineNumber = document!.newlines + (document!.partialLine ? 1 : 0)
+                exhausted = true
+                return nil
             }
             fill()
             if waiting {

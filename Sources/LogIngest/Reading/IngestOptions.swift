@@ -4,6 +4,9 @@ public struct IngestOptions: Sendable {
     public var format: LogFormat = .auto
     /// The zone of timestamps that carry no UTC offset.
     public var naiveZone: NaiveTimeZone = .utc
+    /// The format of timestamps written for people (a ServiceNow export with display values),
+    /// read in `naiveZone`.
+    public var dateFormat: DisplayDateFormat?
     /// `--field NAME=PATH`: a JSON path, CSV column or W3C field per role, replacing the defaults.
     public var fieldOverrides: [FieldRole: String] = [:]
     /// Lines longer than this are skipped and counted as oversized.

@@ -28,6 +28,8 @@ public final class LogReader {
     /// Lines ending at or before this offset were processed by an earlier run.
     private var resumeOffset: Int64 = 0
     private var csvHeaderSeen = false
+    /// Whether the input was checked for being one document of records (JSON array, XML).
+    private var documentChecked = false
     /// The offset just past the last complete record handed out or skipped: where a later
     /// run resumes (a CSV record spanning lines is never split).
     package private(set) var resumePoint: Int64 = 0
@@ -71,7 +73,7 @@ public final class LogReader {
         decoding = DecodingReader(following: ByteSource(descriptor: descriptor, name: name, owns: false))
         framer = LineFramer(reader: decoding, maxLineBytes: options.maxLineBytes)
         framer.followsPipe = isPipe
-        builder = EventBuilder(naiveZone: options.naiveZone, fields: options.fields)
+        builder = EventBuilder(naiveZone: options.naiveZone, displayFormat: options.dateFormat, fields: options.fields)
         for role in options.fields.unreadRoles { slots.ignored |= 1 << role.rawValue }
         resumeOffset = resumeAt
         resumePoint = resumeAt
@@ -86,7 +88,7 @@ public final class LogReader {
         self.options = options
         decoding = try DecodingReader(source: source)
         framer = LineFramer(reader: decoding, maxLineBytes: options.maxLineBytes)
-        builder = EventBuilder(naiveZone: options.naiveZone, fields: options.fields)
+        builder = EventBuilder(naiveZone: options.naiveZone, displayFormat: options.dateFormat, fields: options.fields)
         for role in options.fields.unreadRoles { slots.ignored |= 1 << role.rawValue }
         stats.stream = decoding.kind
         if options.format != .auto { parser = Self.makeParser(options.format, options: options) }
@@ -99,6 +101,7 @@ public final class LogReader {
         case .json: JSONLineParser(map: JSONFieldMap(overrides: options.fieldOverrides))
         case .servicenowCSV: ServiceNowCSVParser(overrides: options.fieldOverrides, maxRecordBytes: options.maxLineBytes)
         case .w3c: W3CLogParser(overrides: options.fieldOverrides)
+        case .servicenowXML: ServiceNowXMLParser(overrides: options.fieldOverrides)
         }
     }
 
@@ -163,6 +166,7 @@ public final class LogReader {
     /// first line number, or nil at the end of the input (for a followed input: for now).
     private func nextFields() throws(IngestError) -> Int64? {
         if finished { return nil }
+        if !documentChecked && !checkDocument() { return nil }
         while true {
             let line: FramedLine?
             do {
@@ -252,6 +256,27 @@ public final class LogReader {
         }
     }
 
+    /// Looks at the input's first bytes: a JSON document holding an array of records, or an
+    /// XML export, is framed record by record instead of line by line. False when a followed
+    /// input has no bytes yet to tell.
+    private func checkDocument() -> Bool {
+        guard options.format == .auto || options.format == .json || options.format == .servicenowXML else {
+            documentChecked = true
+            return true
+        }
+        let head = framer.peek(512)
+        if head.isEmpty && !framer.inputEnded { return false }
+        documentChecked = true
+        guard let kind = DocumentScanner.detect(head) else { return true }
+        if kind == .xmlElements && options.format == .json { return true }
+        if kind == .jsonArray && options.format == .servicenowXML { return true }
+        framer.document = DocumentScanner(kind: kind)
+        let format: LogFormat = kind == .jsonArray ? .json : .servicenowXML
+        parser = Self.makeParser(format, options: options)
+        stats.format = format
+        return true
+    }
+
     private func noteFailure(_ line: Int64, _ failure: EventBuilder.Failure) {
         switch failure {
         case .notARequest:
@@ -261,9 +286,18 @@ public final class LogReader {
             noteMalformed(line, "no timestamp field")
             unpinUnproven()
         case .badTime:
-            noteMalformed(line, "timestamp not understood")
+            noteMalformed(line, slots.value(.time).flatMap(Self.displayValueHint) ?? "timestamp not understood")
             unpinUnproven()
         }
+    }
+
+    /// For a time written for people (`24/11/2025 10:00:01`, `11-24-2025 10:00:01 AM`, as
+    /// exports with display values have them), what to give so that it can be read.
+    static func displayValueHint(_ time: UnsafeRawBufferPointer) -> String? {
+        let text = String(decoding: time.prefix(40), as: UTF8.self)
+        let digitsAndSeparators = text.allSatisfy { $0.isNumber || "/-.: APMapm".contains($0) }
+        guard digitsAndSeparators, text.contains(":"), text.contains("/") || text.contains("-") || text.contains(".") else { return nil }
+        return "timestamp '\(text)' looks like a display value (an export in a user's date format and time zone): give the format with --date-format (such as dd/MM/yyyy HH:mm:ss) and the zone with --timezone, or export with sysparm_display_value=false"
     }
 
     /// Until a line gives an event, the format is not proven: a line the detected format

@@ -12,6 +12,9 @@ struct InputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Zone of timestamps without a UTC offset: UTC, +02:00, or a name like Europe/Paris.", valueName: "zone"))
     var timezone: String = "UTC"
 
+    @Option(help: ArgumentHelp("Format of timestamps written for people, as in a ServiceNow export with display values: dd/MM/yyyy HH:mm:ss, MM-dd-yyyy hh:mm:ss a. Read in --timezone.", valueName: "pattern"))
+    var dateFormat: String?
+
     @Option(name: .customLong("field"), help: ArgumentHelp(
         "Where to find a field: NAME=PATH, a JSON path, CSV column or W3C field. Names: \(FieldRole.allCases.map(\.fieldName).joined(separator: ", ")).",
         valueName: "name=path"))
@@ -25,6 +28,9 @@ struct InputOptions: ParsableArguments {
             throw ValidationError("--timezone '\(timezone)': not UTC, an offset like +02:00, or a known zone name")
         }
         _ = try fieldOverrides()
+        if let dateFormat, DisplayDateFormat(dateFormat) == nil {
+            throw ValidationError("--date-format '\(dateFormat)': needs yyyy, MM, dd, HH (or hh with a) and mm, as in dd/MM/yyyy HH:mm:ss")
+        }
         guard maxLineBytes >= 16 else { throw ValidationError("--max-line-bytes must be at least 16") }
     }
 
@@ -48,6 +54,7 @@ struct InputOptions: ParsableArguments {
         options.format = format
         options.naiveZone = NaiveTimeZone(timezone) ?? .utc
         options.fieldOverrides = try fieldOverrides()
+        options.dateFormat = dateFormat.flatMap(DisplayDateFormat.init)
         options.maxLineBytes = maxLineBytes
         return options
     }
