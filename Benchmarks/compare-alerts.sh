@@ -36,10 +36,10 @@ FLOOD="$DATA/flood-$LINES.log.zst"
 # name, then the arguments after the binary. Each runs in a scratch state directory of its
 # own where it names one, so the two binaries start from the same (empty) state.
 CASES=(
-    "samples-json|scan --config samples/logwatch.yml samples/gateway-access.log.zst samples/iis-orders-service.log.gz samples/kong-gateway.jsonl.zst samples/servicenow-transactions.csv.gz"
-    "samples-text|scan --config samples/logwatch.yml --output text samples/gateway-access.log.zst samples/iis-orders-service.log.gz samples/kong-gateway.jsonl.zst samples/servicenow-transactions.csv.gz"
-    "samples-state|scan --config samples/logwatch.yml --state-dir @STATE@ samples/gateway-access.log.zst samples/iis-orders-service.log.gz samples/kong-gateway.jsonl.zst samples/servicenow-transactions.csv.gz"
-    "samples-events|events samples/kong-gateway.jsonl.zst samples/servicenow-transactions.csv.gz"
+    "samples-json|scan --config samples/logwatch.yml samples/gateway-access.log.zst samples/iis-orders-service.log.gz samples/kong-gateway.jsonl.zst samples/servicenow-syslog_transaction.csv.gz samples/servicenow-sysevent.csv.gz samples/servicenow-sys_outbound_http_log.csv.gz"
+    "samples-text|scan --config samples/logwatch.yml --output text samples/gateway-access.log.zst samples/iis-orders-service.log.gz samples/kong-gateway.jsonl.zst samples/servicenow-syslog_transaction.csv.gz samples/servicenow-sysevent.csv.gz samples/servicenow-sys_outbound_http_log.csv.gz"
+    "samples-state|scan --config samples/logwatch.yml --state-dir @STATE@ samples/gateway-access.log.zst samples/iis-orders-service.log.gz samples/kong-gateway.jsonl.zst samples/servicenow-syslog_transaction.csv.gz samples/servicenow-sysevent.csv.gz samples/servicenow-sys_outbound_http_log.csv.gz"
+    "samples-events|events samples/kong-gateway.jsonl.zst samples/servicenow-syslog_transaction.csv.gz samples/servicenow-sysevent.csv.gz samples/servicenow-sys_outbound_http_log.csv.gz"
     "samples-fail-on-alert|scan --config samples/logwatch.yml --fail-on-alert samples/gateway-access.log.zst"
     "combined|scan $DATA/combined-$LINES.log.zst"
     "combined-jobs1|scan --jobs 1 $DATA/combined-$LINES.log.zst"

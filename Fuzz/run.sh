@@ -26,7 +26,7 @@ seed() { # target dir
     case $1 in
         combined) zstd -dc samples/gateway-access.log.zst | head -300 | split -l 20 - "$dir/seed-" ;;
         json) zstd -dc samples/kong-gateway.jsonl.zst | head -100 | split -l 5 - "$dir/seed-" ;;
-        csv) gzip -dc samples/servicenow-transactions.csv.gz | head -60 > "$dir/seed-1" ;;
+        csv) gzip -dc samples/servicenow-sysevent.csv.gz | head -60 > "$dir/seed-1" ;;
         w3c) gzip -dc samples/iis-orders-service.log.gz | head -60 > "$dir/seed-1" ;;
         detect) for f in samples/*.zst; do zstd -dc "$f" | head -20 > "$dir/seed-$(basename "$f")"; done
                 for f in samples/*.gz; do gzip -dc "$f" | head -20 > "$dir/seed-$(basename "$f")"; done ;;

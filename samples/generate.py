@@ -19,7 +19,7 @@ Planted (all times UTC), and the alert each should raise:
      samples/logwatch.yml, succeeds from 192.0.2.200
                                          -> unexpected_source_ip / principal  (kong)
   7. 2025-11-26 04:00  password spraying: 400 failures over 200 employees from
-     150 addresses, none above 3         -> failed_auth_spike / global         (servicenow)
+     150 addresses, none above 3         -> failed_auth_spike / global         (servicenow event log)
   8. 2025-11-26 13:00  a runaway health check fetches the WSDL anonymously,
      4,000 times in 20 min               -> volume_surge / global             (iis)
 Also present and meant to stay quiet: day/night rhythm, an hourly backup job that sends
@@ -166,34 +166,90 @@ def kong():
     return rows
 
 
-# ---------------------------------------------------------------- servicenow (CSV) --
+# ------------------------------------------------------------- servicenow (exports) --
+# Three of the platform's own tables, exported as CSV with column names (list URL + "?CSV"):
+# the transaction log (syslog_transaction: no status column; guest is the anonymous user),
+# the event log (sysevent: login / login.failed with parm1 = user name, parm2 = address) and
+# the outbound HTTP log (sys_outbound_http_log, with its display labels).
 EMPLOYEES = [f"{first}.{last}" for first in ["anna", "ben", "chen", "dana", "eli", "fatima", "gus", "hana", "ivan", "jo"]
              for last in ["adams", "baker", "costa", "diaz", "evans", "fox", "gray", "hill", "ito", "jones",
                           "king", "lopez", "moss", "nagy", "ortiz", "park", "quinn", "rossi", "silva", "tran"]]
+# Each employee's desk address (behind the office NAT pool).
+DESK = {e: f"10.100.{i // 200}.{i % 200 + 20}" for i, e in enumerate(EMPLOYEES)}
+SYS_IDS = iter(range(1, 10**9))
 
 
-def servicenow():
+def sys_id():
+    return f"{rng.getrandbits(96):024x}{next(SYS_IDS):08x}"
+
+
+def stamp(t):
+    return t.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def servicenow_transactions():
     rows = []
 
-    def add(t, ip, user, kind, url, status, ms, size):
-        created = t.strftime("%Y-%m-%d %H:%M:%S")
-        rows.append((t, f'"{created}","{ip}","{user}","{kind}","{url}","{status}","{ms}","{size}"'))
+    def add(t, ip, user, kind, url, ms, size, agent):
+        rows.append((t, f'"{sys_id()}","{stamp(t)}","{user}","{kind}","{url}","{ip}","{agent}","{size}","HTTP/1.1","{ms}","{ms // 5}"'))
 
     for start, end, rate in rhythmic(50):
         for t in poisson_times(start, end, rate):
-            add(t, f"10.70.0.{rng.randint(2, 60)}", "integration.hr", "REST", "/api/now/table/sn_hr_core_case", 200, rng.randint(30, 400), rng.randint(500, 9000))
+            add(t, f"10.70.0.{rng.randint(2, 60)}", "integration.hr", "rest", "/api/now/table/sn_hr_core_case", rng.randint(30, 400), rng.randint(500, 9000), "Workday-Connector/2.4")
     for start, end, rate in steady(15):
         for t in poisson_times(start, end, rate):
-            add(t, "10.80.0.5", "soap.legacy", "SOAP", "/incident.do?SOAP", 200, rng.randint(50, 900), rng.randint(900, 4000))
-    # Employees mistyping passwords in business hours.
+            add(t, "10.80.0.5", "soap.legacy", "soap", "/incident.do?SOAP", rng.randint(50, 900), rng.randint(900, 4000), "Apache-Axis/1.4")
+    # People working in forms and lists from their desks.
+    for start, end, rate in rhythmic(40, 0.05):
+        for t in poisson_times(start, end, rate):
+            who = rng.choice(EMPLOYEES)
+            add(t, DESK[who], who, rng.choice(["form", "list"]), rng.choice(["/incident.do", "/incident_list.do", "/sc_req_item.do"]), rng.randint(80, 900), rng.randint(20000, 90000), "Mozilla/5.0")
+    # Anonymous requests (the login page, the service portal's public pages) from anywhere.
+    for start, end, rate in steady(12):
+        for t in poisson_times(start, end, rate):
+            add(t, f"198.18.{rng.randint(0, 255)}.{rng.randint(1, 254)}", "guest", "form", rng.choice(["/login.do", "/sp"]), rng.randint(5, 60), rng.randint(3000, 9000), "Mozilla/5.0")
+    return rows
+
+
+def servicenow_events():
+    rows = []
+
+    def add(t, name, parm1, parm2, by, instance=""):
+        rows.append((t, f'"{sys_id()}","{stamp(t)}","{name}","{parm1}","{parm2}","{instance}","","processed","{by}"'))
+
+    # People logging in at the start of their day, and now and then mistyping a password.
+    for start, end, rate in rhythmic(8, 0.1):
+        for t in poisson_times(start, end, rate):
+            who = rng.choice(EMPLOYEES)
+            add(t, "login", who, DESK[who], who, f"{rng.getrandbits(128):032X}")
     for start, end, rate in rhythmic(6, 0.1):
         for t in poisson_times(start, end, rate):
-            add(t, f"10.100.{rng.randint(0, 40)}.{rng.randint(2, 250)}", rng.choice(EMPLOYEES), "form", "/login.do", 401, rng.randint(5, 50), 0)
+            who = rng.choice(EMPLOYEES)
+            add(t, "login.failed", who, DESK[who], "guest")
+    # Events that are not logins, and the Instance Analyzer's hourly polling (KB3008370).
+    for start, end, rate in steady(20):
+        for t in poisson_times(start, end, rate):
+            add(t, rng.choice(["incident.inserted", "incident.updated", "sc_req_item.inserted"]), f"INC{rng.randint(10000, 99999):07d}", "", rng.choice(EMPLOYEES))
+    for h in range(DAYS * 24):
+        add(T0 + timedelta(hours=h, minutes=7), "login.failed", "CN=instance-analyzer.service-now.com, O=ServiceNow", "10.250.1.17", "guest")
     # 7. Password spraying: 400 failures, 200 employees, 150 addresses; no one above 3.
     start = datetime(2025, 11, 26, 4, 0, tzinfo=timezone.utc)
     sprayers = [f"100.100.{i // 100}.{i % 100 + 20}" for i in range(150)]
     for i in range(400):
-        add(start + timedelta(milliseconds=i * 1500), sprayers[(i * 7) % 150], EMPLOYEES[i % 200], "REST", "/api/now/table/sys_user", 401, 8, 0)
+        add(start + timedelta(milliseconds=i * 1500), "login.failed", EMPLOYEES[i % 200], sprayers[(i * 7) % 150], "guest")
+    return rows
+
+
+def servicenow_outbound():
+    rows = []
+
+    def add(t, method, host, path, status, length, ms, table, user):
+        rows.append((t, f'"{stamp(t)}","{method}","{host}","{path}","{status}","{length}","{ms}","{table}","{user}",""'))
+
+    for start, end, rate in rhythmic(20):
+        for t in poisson_times(start, end, rate):
+            status = 503 if rng.random() < 0.01 else 200
+            add(t, "POST", "api.workday.example", "/ccx/service/hr/v40/Put_Worker", status, rng.randint(200, 2000), rng.randint(80, 1500), "sn_hr_core_case", "integration.hr")
     return rows
 
 
@@ -233,9 +289,15 @@ def write(name, header, rows, compress):
 if __name__ == "__main__":
     write("gateway-access.log.zst", "", gateway(), "zstd")
     write("kong-gateway.jsonl.zst", "", kong(), "zstd")
-    write("servicenow-transactions.csv.gz",
-          '"Created","IP address","Created by","Type","URL","HTTP response status","Response time","Output length"\n',
-          servicenow(), "gzip")
+    write("servicenow-syslog_transaction.csv.gz",
+          '"sys_id","sys_created_on","sys_created_by","type","url","remote_ip","user_agent","output_length","protocol","response_time","sql_time"\n',
+          servicenow_transactions(), "gzip")
+    write("servicenow-sysevent.csv.gz",
+          '"sys_id","sys_created_on","name","parm1","parm2","instance","queue","state","sys_created_by"\n',
+          servicenow_events(), "gzip")
+    write("servicenow-sys_outbound_http_log.csv.gz",
+          '"Created","HTTP Method","Hostname","Path","HTTP response status","Response length","Total call time","Source table","User","MID server"\n',
+          servicenow_outbound(), "gzip")
     write("iis-orders-service.log.gz",
           "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: 2025-11-24 00:00:00\n"
           "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status sc-bytes time-taken\n",

@@ -168,6 +168,9 @@ enum EngineSummary {
         if stats.future > 0 {
             facts.append("\(NumberFormat.grouped(stats.future)) more than \(engine.configuration.maxFutureSeconds / 60) min ahead of this machine's clock, not judged")
         }
+        if stats.duplicates > 0 {
+            facts.append("\(NumberFormat.grouped(stats.duplicates)) rows seen before (the same sys_id) counted once")
+        }
         facts.append("\(stats.evictions.values.reduce(0, +)) key evictions")
         return facts
     }

@@ -233,6 +233,7 @@ public enum TailRun {
         for line in ingest.lines { printError(line) }
         let stats = engine.stats
         var facts = "\(NumberFormat.grouped(stats.events - eventsBefore)) events judged this run (\(NumberFormat.grouped(stats.events)) in all), \(NumberFormat.grouped(stats.late - lateBefore)) late (\(NumberFormat.grouped(stats.late)) in all)"
+        if stats.duplicates > 0 { facts += ", \(NumberFormat.grouped(stats.duplicates)) rows seen before (the same sys_id) counted once" }
         if stats.future > 0 { facts += ", \(NumberFormat.grouped(stats.future)) more than \(engine.configuration.maxFutureSeconds / 60) min ahead of this machine's clock, not judged" }
         printError("  engine: " + facts)
         printError("  " + emitter.tally.line)

@@ -11,7 +11,7 @@ import TestSupport
 
     /// `fields: .detection` keeps every field a detector reads, as `.all` reads it, and leaves
     /// the others empty; in every format the samples hold.
-    @Test(arguments: ["gateway-access.log.zst", "kong-gateway.jsonl.zst", "servicenow-transactions.csv.gz", "iis-orders-service.log.gz"])
+    @Test(arguments: ["gateway-access.log.zst", "kong-gateway.jsonl.zst", "servicenow-syslog_transaction.csv.gz", "servicenow-sysevent.csv.gz", "servicenow-sys_outbound_http_log.csv.gz", "iis-orders-service.log.gz"])
     func detectionFieldsAreTheDetectorsFieldsOfAFullRead(_ name: String) throws {
         let path = Self.samples.appendingPathComponent(name).path
         var detection = IngestOptions()
@@ -19,11 +19,12 @@ import TestSupport
         let all = Fixtures.read(path: path)
         let few = Fixtures.read(path: path, options: detection)
         #expect(all.error == nil && few.error == nil)
-        #expect(all.events.count > 1000)
+        #expect(all.events.count > 500)
         #expect(few.events.count == all.events.count)
         #expect(few.stats.malformed == all.stats.malformed)
-        // The full read has the other fields (else this test would prove nothing about them).
-        #expect(all.events.contains { $0.path != nil && $0.durationMs != nil })
+        // The full read has the other fields (else this test would prove nothing about them);
+        // the event log has none.
+        if !name.contains("sysevent") { #expect(all.events.contains { $0.path != nil && $0.durationMs != nil }) }
         for (a, d) in zip(all.events, few.events) {
             #expect(d.time == a.time && d.sourceIP == a.sourceIP && d.principal == a.principal && d.status == a.status)
             #expect(d.outcome == a.outcome && d.failureReason == a.failureReason && d.origin == a.origin)

@@ -10,7 +10,7 @@ import LogwatchState
 @Suite struct ScanRunTests {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static var samples: [String] {
-        ["gateway-access.log.zst", "iis-orders-service.log.gz", "kong-gateway.jsonl.zst", "servicenow-transactions.csv.gz"]
+        ["gateway-access.log.zst", "iis-orders-service.log.gz", "kong-gateway.jsonl.zst", "servicenow-syslog_transaction.csv.gz", "servicenow-sysevent.csv.gz", "servicenow-sys_outbound_http_log.csv.gz"]
             .map { repo.appendingPathComponent("samples/\($0)").path }
     }
 

@@ -17,7 +17,7 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.lines.count == 2)
         let first = try #require(JSONSerialization.jsonObject(with: Data(r.lines[0].utf8)) as? [String: Any])
-        #expect(Set(first.keys) == ["time", "source_ip", "principal", "protocol", "method", "path", "status", "outcome", "failure_reason", "duration_ms", "bytes", "file", "line"])
+        #expect(Set(first.keys) == ["time", "source_ip", "principal", "protocol", "direction", "method", "path", "status", "outcome", "failure_reason", "duration_ms", "bytes", "file", "line"])
         #expect(first["time"] as? String == "2023-10-10T09:06:56.000Z")
         #expect(first["outcome"] as? String == "auth_failure")
         #expect(first["failure_reason"] as? String == "bad_credentials")

@@ -19,7 +19,7 @@ import Testing
         let (r, _, html) = try report()
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.isEmpty, "the report goes to its file, nothing to standard output")
-        #expect(r.stderr.contains("report: 43,410 events, 8 incidents, written to"))
+        #expect(r.stderr.contains("report: 46,905 events, 8 incidents, written to"))
         // Requests by protocol, auth failures, error rate, response time.
         #expect(count("<svg class=\"chart\"", in: html) == 4)
         #expect(html.contains("Requests per 15 min"))
@@ -34,7 +34,7 @@ import Testing
         #expect(!html.contains("src=") && !html.contains("href=") && !html.contains("url("))
         #expect(html.contains("Content-Security-Policy"))
         // The run's facts.
-        for name in ["gateway-access.log.zst", "kong-gateway.jsonl.zst", "servicenow-transactions.csv.gz", "iis-orders-service.log.gz"] {
+        for name in ["gateway-access.log.zst", "kong-gateway.jsonl.zst", "servicenow-syslog_transaction.csv.gz", "servicenow-sysevent.csv.gz", "servicenow-sys_outbound_http_log.csv.gz", "iis-orders-service.log.gz"] {
             #expect(html.contains(name))
         }
         #expect(html.contains("2025-11-24 00:00:17 to 2025-11-26 23:59:59 UTC"))
