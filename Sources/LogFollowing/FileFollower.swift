@@ -671,10 +671,43 @@ public final class FileFollower {
                 }
                 continue
             }
+            if let original = copyOf(f) {
+                // copytruncate caught between its copy and its truncation, or a backup copy:
+                // what it holds is read from the original. If the original is truncated, the
+                // rest of it is read from here (`findCopy`).
+                if copies.updateValue(original, forKey: f.identity) == nil {
+                    notices.append("\(f.path): a copy of \(original.path) (the same first bytes); not read while that is followed")
+                }
+                continue
+            }
+            copies[f.identity] = nil
             if open(f.path, f.identity, resumeAt: 0) != nil {
                 notices.append("\(f.path): new file, following from its start")
             }
         }
+    }
+
+    /// New files judged copies of a followed one, and the first bytes of what they copy.
+    private var copies: [FileIdentity: (path: String, hash: UInt64, length: Int, followed: FileIdentity)] = [:]
+
+    /// The followed file that `f` is a copy of: it starts with that file's first bytes, all
+    /// `Fingerprint.maxLength` of them, or is exactly as long as that file's fingerprint (a
+    /// shorter file's whole content; a file that goes on growing past it is no copy). Once
+    /// its original is let go, read to its end, a copy stays a copy.
+    private func copyOf(_ f: Found) -> (path: String, hash: UInt64, length: Int, followed: FileIdentity)? {
+        let fd = Glibc.open(f.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        func starts(_ hash: UInt64, _ length: Int) -> Bool {
+            length > 0 && (length == Fingerprint.maxLength || f.size == Int64(length)) && Fingerprint.of(fd, length: length) == hash
+        }
+        for file in files where !file.closed && !file.isArchive && starts(file.fingerprint, file.fingerprintLength) {
+            return (file.path, file.fingerprint, file.fingerprintLength, file.identity)
+        }
+        if let known = copies[f.identity], !files.contains(where: { $0.identity == known.followed && !$0.closed }), starts(known.hash, known.length) {
+            return known
+        }
+        return nil
     }
 
     /// Compressed files created while following, judged once (read, or the compressed form of

@@ -95,6 +95,29 @@ import LogwatchCore
         #expect(run.lines == [0, 1, 2, 3, 4, 5, 50, 51])
     }
 
+    /// copytruncate seen between its copy and its truncation (the torture found it: a look
+    /// found the copy as a new file and read it from its start, then the truncation), and a
+    /// backup copy of a followed file: neither is read twice.
+    @Test(arguments: [true, false])
+    func aCopyFoundBeforeTheTruncationIsNotReadTwice(truncated: Bool) throws {
+        let run = Run()
+        try run.append("app.log", 0, 20)
+        run.follower.start(checkpoints: [], fromBeginning: true)
+        run.pass()
+        try run.append("app.log", 20, 3)
+        try FileManager.default.copyItem(atPath: run.path("app.log"), toPath: run.path("app.log.1"))
+        run.pass()
+        #expect(run.follower.takeNotices().contains { $0.contains("app.log.1: a copy of") && $0.contains("not read") })
+        if truncated {
+            try Data().write(to: URL(fileURLWithPath: run.path("app.log")))
+            try run.append("app.log", 50, 2)
+        } else {
+            try run.append("app.log", 23, 2)
+        }
+        for _ in 0..<4 { run.pass() }
+        #expect(run.lines == Array(0..<23) + (truncated ? [50, 51] : [23, 24]))
+    }
+
     @Test func aCheckpointResumesWhereTheLastRunStopped() throws {
         let first = Run(pattern: "app.log")
         try first.append("app.log", 0, 4)
