@@ -81,13 +81,21 @@ let package = Package(
         ]),
         // One run of scan, report or tail: configuration, limits, window, state, engine,
         // sinks, the summary, and which failure ends with which exit status.
+        // Pulling ServiceNow's log tables through the Table API (tail --servicenow).
+        .target(name: "ServiceNowPull", dependencies: [
+            "LogwatchCore", "LogIngest",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .target(name: "LogwatchRuntime", dependencies: [
             "LogwatchCore", "LogIngest", "LogFollowing", "AnomalyEngine", "LogwatchConfig", "LogwatchState", "Alerting", "TrafficReport",
-            "LogwatchMetrics",
+            "LogwatchMetrics", "ServiceNowPull",
         ]),
         // The command line: one file per subcommand, over the runtime.
         .executableTarget(name: "logwatch", dependencies: [
             "LogwatchCore", "LogIngest", "AnomalyEngine", "LogwatchConfig", "LogwatchState", "Alerting", "LogwatchRuntime", "LogwatchMetrics",
+            "ServiceNowPull",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -101,7 +109,7 @@ let package = Package(
         .testTarget(name: "TrafficReportTests", dependencies: ["TrafficReport", "AnomalyEngine", "LogwatchCore", "TestSupport"]),
         .testTarget(name: "LogwatchMetricsTests", dependencies: ["LogwatchMetrics", "TestSupport"]),
         .testTarget(name: "LogwatchRuntimeTests", dependencies: ["LogwatchRuntime", "LogIngest", "LogwatchCore", "LogwatchState", "TestSupport"]),
-        .testTarget(name: "logwatchTests", dependencies: ["logwatch", "TestSupport"], exclude: ["receiver.py", "pngcolors.py"]),
+        .testTarget(name: "logwatchTests", dependencies: ["logwatch", "TestSupport"], exclude: ["receiver.py", "pngcolors.py", "fake_servicenow.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds logwatch's libFuzzer targets (AddressSanitizer on) and runs each for SECONDS.
 #
-#   Fuzz/run.sh [SECONDS] [TARGET ...]     # default 600 s each; targets: detect combined json csv w3c zstd gzip config snapshot
+#   Fuzz/run.sh [SECONDS] [TARGET ...]     # default 600 s each; targets: detect combined json csv w3c xml document zstd gzip config snapshot
 #   Fuzz/run.sh --build-only               # what CI does
 #
 # Corpora grow in fuzz-out/corpus-TARGET (seeded from samples/); crashes, leaks and timeouts
@@ -14,7 +14,7 @@ swift build --package-path Fuzz "${FLAGS[@]}" || exit 2
 SECONDS_EACH=${1:-600}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(detect combined json csv w3c zstd gzip config snapshot)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(detect combined json csv w3c xml document zstd gzip config snapshot)
 BIN=$(swift build --package-path Fuzz "${FLAGS[@]}" --show-bin-path)/LogwatchFuzz
 OUT=fuzz-out
 mkdir -p "$OUT"
@@ -28,6 +28,9 @@ seed() { # target dir
         json) zstd -dc samples/kong-gateway.jsonl.zst | head -100 | split -l 5 - "$dir/seed-" ;;
         csv) gzip -dc samples/servicenow-sysevent.csv.gz | head -60 > "$dir/seed-1" ;;
         w3c) gzip -dc samples/iis-orders-service.log.gz | head -60 > "$dir/seed-1" ;;
+        xml) printf '%s' '<?xml version="1.0" encoding="UTF-8"?><xml><sysevent action="INSERT_OR_UPDATE"><name>login.failed</name><parm1>a&amp;b</parm1><parm2>192.0.2.1</parm2><sys_created_on>2025-11-24 09:00:01</sys_created_on><sys_created_by>guest</sys_created_by></sysevent></xml>' > "$dir/seed-1" ;;
+        # The target prepends '{"result":[', so seeds are the records that follow it.
+        document) printf '%s' '{"sys_id":"1","sys_created_on":"2025-11-24 09:00:01","name":"login.failed","parm1":"a","parm2":"192.0.2.1","sys_created_by":"guest"},{"sys_created_on":"2025-11-24 09:00:02","sys_created_by":"b","url":"/api/x"}]}' > "$dir/seed-1" ;;
         detect) for f in samples/*.zst; do zstd -dc "$f" | head -20 > "$dir/seed-$(basename "$f")"; done
                 for f in samples/*.gz; do gzip -dc "$f" | head -20 > "$dir/seed-$(basename "$f")"; done ;;
         # The fuzzer prepends the magic bytes, so seeds are real streams without them.

@@ -7,6 +7,7 @@ import LogwatchConfig
 import LogwatchCore
 import LogwatchMetrics
 import LogwatchState
+import ServiceNowPull
 
 /// What `tail` is asked to do.
 public struct TailSettings {
@@ -24,6 +25,8 @@ public struct TailSettings {
     public var summaryInterval = 300.0
     /// Where to serve Prometheus metrics and /healthz, if anywhere.
     public var metricsListen: (host: String, port: Int)?
+    /// A ServiceNow instance whose log tables to pull through its Table API, if any.
+    public var serviceNow: ServiceNowPullSettings?
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -79,6 +82,22 @@ public enum TailRun {
             _ = fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK)
             stdinReader = LogReader(following: 0, name: "-", inputIndex: register("-"), options: options, isPipe: true)
         }
+        var puller: ServiceNowPuller?
+        var pulledCursors: [PullCursor] = []
+        if let pull = settings.serviceNow {
+            let saved: [String: PullCursor]
+            do {
+                saved = try store.pullCursors(source: pull.instance)
+            } catch {
+                throw .reporting(error)
+            }
+            var indexes: [String: Int32] = [:]
+            for table in pull.tables { indexes[table] = register("\(pull.instance)/\(table)") }
+            puller = ServiceNowPuller(settings: pull, cursors: saved, options: options, inputIndex: indexes)
+            printError("logwatch: tail: pulling \(pull.tables.joined(separator: ", ")) from \(pull.instance)"
+                       + (saved.isEmpty ? "" : " from where the last run stopped"))
+        }
+        defer { puller?.stop() }
         if let stateFailure { throw .reporting(stateFailure) }
         let watcher = ChangeWatcher(directories: follower.directories)
         for dir in watcher.unwatched { printError("logwatch: \(dir): no change notifications; polling every \(pollInterval) s") }
@@ -118,6 +137,7 @@ public enum TailRun {
         }
         // Alerts left undelivered by an earlier run go first.
         sinks.deliverer?.start()
+        puller?.start()
         let emitter = AlertEmitter(sinks: sinks, names: names, store: store, flushEachBatch: true)
         var alerts: [Alert] = []
         // Event time moves with the wall clock while the logs are quiet, from the newest event.
@@ -142,7 +162,8 @@ public enum TailRun {
             do {
                 try store.checkpoint(files: follower.files.map(\.checkpoint),
                                      forget: follower.takeForgotten().map { ($0.device, $0.inode) },
-                                     looks: follower.lookedAt, engine: snapshot.bytes, segments: snapshot.cuts.map { ($0.offset, $0.label) })
+                                     looks: follower.lookedAt, cursors: pulledCursors,
+                                     engine: snapshot.bytes, segments: snapshot.cuts.map { ($0.offset, $0.label) })
             } catch {
                 try fail(error)
             }
@@ -168,6 +189,16 @@ public enum TailRun {
                 for notice in follower.takeNotices() { printError("logwatch: \(TextSafety.escape(notice))") }
             }
             var read = follower.read(budget: budget, now: now, handle)
+            if let puller {
+                for batch in puller.take() {
+                    for e in batch.events { handle(e) }
+                    read += batch.events.count
+                    pulledCursors = batch.cursors
+                    // A span with no rows still moves the cursors on.
+                    changed = true
+                }
+                for notice in puller.takeNotices() { printError("logwatch: \(TextSafety.escape(notice))") }
+            }
             if let reader = stdinReader, !stdinEnded {
                 do {
                     while read < budget, let e = try reader.next() { handle(e); read += 1 }

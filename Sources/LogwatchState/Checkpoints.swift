@@ -28,6 +28,21 @@ extension StateStore {
         }
     }
 
+    /// The pull cursors saved for `source` (an instance's URL), by table.
+    public func pullCursors(source: String) throws(StateError) -> [String: PullCursor] {
+        try run("reading pull cursors") {
+            try queue.read { db in
+                var cursors: [String: PullCursor] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT tbl, position, seen FROM pull_cursor WHERE source = ?", arguments: [source]) {
+                    let seen: String = row[2]
+                    cursors[row[0]] = PullCursor(source: source, table: row[0], position: row[1],
+                                                 seen: seen.isEmpty ? [] : seen.split(separator: "\n").map(String.init))
+                }
+                return cursors
+            }
+        }
+    }
+
     /// The engine state of the last checkpoint, or nil before the first.
     public func engineSnapshot() throws(StateError) -> [UInt8]? {
         let (bytes, segments) = try run("reading the engine state") {
@@ -59,7 +74,7 @@ extension StateStore {
     /// before the first are label 0), and only the segments that changed since the last
     /// checkpoint are written.
     public func checkpoint(files: [FileCheckpoint], forget: [(device: UInt64, inode: UInt64)] = [], looks: [String: Int64] = [:],
-                           engine: [UInt8], segments: [(offset: Int, label: UInt64)] = []) throws(StateError) {
+                           cursors: [PullCursor] = [], engine: [UInt8], segments: [(offset: Int, label: UInt64)] = []) throws(StateError) {
         let now = Self.nowMs()
         var parts: [(label: UInt64, bytes: ArraySlice<UInt8>)] = []
         var start = 0
@@ -91,6 +106,10 @@ extension StateStore {
                             offset = excluded.offset, updated_at = excluded.updated_at
                         """, arguments: [Int64(bitPattern: f.device), Int64(bitPattern: f.inode), Int64(bitPattern: f.fingerprint),
                                          f.fingerprintLength, f.path, f.offset, now])
+                }
+                for c in cursors {
+                    try db.execute(sql: "INSERT OR REPLACE INTO pull_cursor (source, tbl, position, seen) VALUES (?, ?, ?, ?)",
+                                   arguments: [c.source, c.table, c.position, c.seen.joined(separator: "\n")])
                 }
                 for (pattern, at) in looks {
                     try db.execute(sql: "INSERT OR REPLACE INTO pattern_look (pattern, looked_at) VALUES (?, ?)", arguments: [pattern, at])

@@ -95,6 +95,19 @@ extension StateStore {
                 );
                 """)
         }
+        m.registerMigration("v5-pull-cursors") { db in
+            // Per instance and table, how far a pull from an API got (see PullCursor): saved
+            // in the transaction that saves the engine state those rows went into.
+            try db.execute(sql: """
+                CREATE TABLE pull_cursor (
+                    source TEXT NOT NULL,
+                    tbl TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    seen TEXT NOT NULL,
+                    PRIMARY KEY (source, tbl)
+                );
+                """)
+        }
         return m
     }
 }

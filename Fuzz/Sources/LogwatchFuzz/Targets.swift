@@ -9,7 +9,7 @@ import Glibc
 
 /// Which code one fuzzing run exercises, chosen by LOGWATCH_FUZZ_TARGET.
 enum FuzzTarget: String, CaseIterable {
-    case detect, combined, json, csv, w3c, zstd, gzip, config, snapshot
+    case detect, combined, json, csv, w3c, xml, document, zstd, gzip, config, snapshot
 
     /// Runs one input through the target. Any crash, hang, leak or sanitizer report is a bug;
     /// errors thrown for bad input are expected and fine.
@@ -20,6 +20,9 @@ enum FuzzTarget: String, CaseIterable {
         case .json: read(bytes, format: .json)
         case .csv: read(bytes, format: .servicenowCSV)
         case .w3c: read(bytes, format: .w3c)
+        case .xml: read(bytes, format: .servicenowXML)
+        // A JSON document of records, as the ServiceNow Table API writes one.
+        case .document: read(Array(#"{"result":["#.utf8) + bytes, format: .json)
         // Fuzz the decoders behind their real magic bytes, so every input reaches them.
         case .zstd: decode([0x28, 0xB5, 0x2F, 0xFD] + bytes)
         case .gzip: decode([0x1F, 0x8B] + bytes)

@@ -11,7 +11,7 @@ public enum EventTime {
         return era * 146097 + doe - 719468
     }
 
-    static func civilFromDays(_ z: Int) -> (year: Int, month: Int, day: Int) {
+    public static func civilFromDays(_ z: Int) -> (year: Int, month: Int, day: Int) {
         let z = z + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
         let doe = z - era * 146097
