@@ -295,3 +295,84 @@ import Testing
         #expect(DisplayDateFormat("dd/MM/yyyy") == nil)
     }
 }
+
+/// Every table in every container (CSV by column names, CSV by display labels, JSON lines,
+/// the Table API's document, with `sysparm_display_value=all` too, the JSON export on one
+/// line, the XML export), plain and compressed: the same events. Columns and labels as the
+/// documents cited on `ServiceNowTablesTests` give them.
+@Suite struct ServiceNowEveryTableTests {
+    struct Table {
+        let name: String
+        /// (column name, display label)
+        let columns: [(String, String)]
+        let rows: [[String]]
+        /// What each row becomes: principal, address, outcome, failure reason, direction, status.
+        let expected: [(String?, String?, Outcome, FailureReason?, Direction, Int?)]
+    }
+
+    static let tables: [Table] = [
+        Table(name: "syslog_transaction",
+              columns: [("sys_id", "Sys ID"), ("sys_created_on", "Created"), ("sys_created_by", "Created by"), ("type", "Type"), ("url", "URL"),
+                        ("remote_ip", "IP address"), ("response_time", "Response time"), ("output_length", "Output length")],
+              rows: [["a1", "2025-11-24 08:00:01", "svc_hr_sync", "rest", "/api/now/table/sys_user", "10.20.0.48", "222", "9645"],
+                     ["a2", "2025-11-24 08:00:02", "guest", "form", "/login.do", "198.51.100.7", "5", "120"]],
+              expected: [("svc_hr_sync", "10.20.0.48", .success, nil, .inbound, nil), ("guest", "198.51.100.7", .unauthenticated, nil, .inbound, nil)]),
+        Table(name: "sysevent",
+              columns: [("sys_id", "Sys ID"), ("sys_created_on", "Created"), ("name", "Name"), ("parm1", "Parm1"), ("parm2", "Parm2"), ("sys_created_by", "Created by")],
+              rows: [["b1", "2025-11-24 09:00:01", "login.failed", "svc_hr_sync", "203.0.113.50", "guest"],
+                     ["b2", "2025-11-24 09:00:02", "login", "abel.tuter", "10.1.2.3", "abel.tuter"],
+                     ["b3", "2025-11-24 09:00:03", "incident.inserted", "INC0010001", "", "abel.tuter"]],
+              expected: [("svc_hr_sync", "203.0.113.50", .authFailure, .badCredentials, .inbound, nil), ("abel.tuter", "10.1.2.3", .success, nil, .inbound, nil)]),
+        Table(name: "syslog",
+              columns: [("sys_id", "Sys ID"), ("sys_created_on", "Created"), ("level", "Level"), ("source", "Source"), ("message", "Message"), ("sys_created_by", "Created by")],
+              rows: [["c1", "2025-11-24 11:00:01", "2", "OAuth", "Invalid access token presented", "svc_hr_sync"],
+                     ["c2", "2025-11-24 11:00:02", "1", "ImportSet", "Transform complete: 20 rows", "system"]],
+              expected: [("svc_hr_sync", nil, .authFailure, .tokenInvalid, .inbound, nil)]),
+        Table(name: "sys_outbound_http_log",
+              columns: [("sys_id", "Sys ID"), ("sys_created_on", "Created"), ("http_method", "HTTP Method"), ("hostname", "Hostname"), ("path", "Path"),
+                        ("response_status", "HTTP response status"), ("response_length", "Response length"), ("user", "User")],
+              rows: [["d1", "2025-11-24 10:00:01", "POST", "api.partner.example", "/v1/orders", "503", "64", "svc_orders"]],
+              expected: [("svc_orders", nil, .error, nil, .outbound, 503)]),
+    ]
+
+    static func render(_ t: Table, _ container: String) -> String {
+        let names = t.columns.map(\.0)
+        func json(_ value: String) -> String { "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        func object(_ row: [String], all: Bool) -> String {
+            "{" + zip(names, row).map { all ? "\(json($0)):{\"value\":\(json($1)),\"display_value\":\(json($1))}" : "\(json($0)):\(json($1))" }.joined(separator: ",") + "}"
+        }
+        switch container {
+        case "csv-names": return names.joined(separator: ",") + "\n" + t.rows.map { $0.map { "\"\($0)\"" }.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        case "csv-labels": return t.columns.map(\.1).joined(separator: ",") + "\n" + t.rows.map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        case "json-lines": return t.rows.map { object($0, all: false) }.joined(separator: "\n") + "\n"
+        case "result": return "{\n  \"result\": [\n    " + t.rows.map { object($0, all: false) }.joined(separator: ",\n    ") + "\n  ]\n}\n"
+        case "result-all": return "{\"result\":[" + t.rows.map { object($0, all: true) }.joined(separator: ",") + "]}"
+        case "records": return "{\"records\":[" + t.rows.map { object($0, all: false) }.joined(separator: ",") + "]}"
+        default:
+            return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><xml>" + t.rows.map { row in
+                "<\(t.name) action=\"INSERT_OR_UPDATE\">" + zip(names, row).map { $1.isEmpty ? "<\($0)/>" : "<\($0)>\($1)</\($0)>" }.joined() + "</\(t.name)>"
+            }.joined() + "</xml>"
+        }
+    }
+
+    @Test(arguments: ["syslog_transaction", "sysevent", "syslog", "sys_outbound_http_log"],
+          ["csv-names", "csv-labels", "json-lines", "result", "result-all", "records", "xml"])
+    func everyTableInEveryContainer(table name: String, container: String) throws {
+        let t = try #require(Self.tables.first { $0.name == name })
+        let text = Self.render(t, container)
+        for compression in ["plain", "gzip", "zstd"] {
+            var bytes = Array(text.utf8)
+            if compression == "gzip" { bytes = Fixtures.gzip(bytes) }
+            if compression == "zstd" { bytes = Fixtures.zstd(bytes) }
+            let r = Fixtures.read(bytes)
+            #expect(r.malformed.isEmpty, "\(compression): \(r.malformed)")
+            let got = r.events.map { ($0.principal, $0.sourceIP?.description, $0.outcome, $0.failureReason, $0.direction, $0.status) }
+            #expect(got.count == t.expected.count, "\(compression): \(got)")
+            for (g, e) in zip(got, t.expected) {
+                #expect(g.0 == e.0 && g.1 == e.1 && g.2 == e.2 && g.3 == e.3 && g.4 == e.4 && g.5 == e.5, "\(compression): \(g) is not \(e)")
+            }
+            #expect(r.stats.notRequests == Int64(t.rows.count - t.expected.count))
+            #expect(r.events.allSatisfy { $0.recordID != 0 })
+        }
+    }
+}
