@@ -34,6 +34,6 @@ public enum EventsRun {
         }
         out.flush()
         for line in summary.lines { printError(line) }
-        if failed { throw .failed }
+        if failed || !summary.unusable.isEmpty { throw .failed }
     }
 }

@@ -22,10 +22,16 @@ struct EventBuilder {
         /// A record that is not a request (a platform event of another name, a system-log
         /// message about something else): counted, not malformed.
         case notARequest
+        /// A record with no request field at all (status, method, path, request line, client
+        /// address): an application's or a firewall's log, not an access log.
+        case notAnAccessLog
     }
 
     /// The time of the event appended last.
     private(set) var lastTime: Int64 = 0
+    /// Events built without a status, and without a client address.
+    private(set) var withoutStatus: Int64 = 0
+    private(set) var withoutAddress: Int64 = 0
 
     /// Appends the event of one record to `events` (which has room), or returns why there
     /// is none.
@@ -61,9 +67,21 @@ struct EventBuilder {
                 transactionRow = meaning.transaction
             }
             if let id = slots.value(.recordID), !id.isEmpty { recordID = ServiceNowRecord.identity(id) }
+        } else if !(slots.has(.status) || slots.has(.sourceIP) || slots.mentions(.method) || slots.mentions(.path) || slots.mentions(.requestLine)) {
+            return .notAnAccessLog
+        } else if status == 401 {
+            if let sub = slots.value(.subStatus), sub.count == 1, sub[0] == UInt8(ascii: "2") {
+                // IIS 401.2: the anonymous challenge that starts every Windows login.
+                outcome = .challenge
+                reason = nil
+            } else if reason == .badCredentials && principalBytes.map({ $0.isEmpty || ($0.count == 1 && $0[0] == UInt8(ascii: "-")) }) ?? true {
+                reason = .missingCredentials
+            }
         }
         lastTime = time
         if sourceIP == nil, let bytes = slots.value(.sourceIP) { sourceIP = addresses.address(for: bytes, parse: Self.parseAddress) }
+        if status == nil { withoutStatus += 1 }
+        if sourceIP == nil { withoutAddress += 1 }
         var principal: String?
         var principalHash: UInt32 = 0
         if let bytes = principalBytes {

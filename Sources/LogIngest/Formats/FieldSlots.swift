@@ -4,6 +4,8 @@ public enum FieldRole: Int, CaseIterable, Sendable {
     /// ServiceNow's record fields: who created the row, the event name and parameters of the
     /// event log, the system log's message, the outbound log's destination, the row's sys_id.
     case createdBy, eventName, parm1, parm2, message, host, recordID
+    /// IIS's `sc-substatus` (401.2 is the challenge before a Windows login).
+    case subStatus
 
     /// The name accepted by `--field NAME=PATH`.
     public var fieldName: String {
@@ -26,6 +28,7 @@ public enum FieldRole: Int, CaseIterable, Sendable {
         case .message: "message"
         case .host: "host"
         case .recordID: "record_id"
+        case .subStatus: "substatus"
         }
     }
 }
@@ -59,6 +62,8 @@ final class FieldSlots {
     var durationUnit: DurationUnit = .auto
     /// Roles nobody reads (`EventFields.detection`): never stored, so parsers skip their work.
     var ignored: UInt32 = 0
+    /// Ignored roles that the record has a field for (so it is a request even unread).
+    var mentionedUnread: UInt32 = 0
 
     init() {
         let n = Self.roles
@@ -85,6 +90,7 @@ final class FieldSlots {
     @inline(__always)
     func reset() {
         present = 0
+        mentionedUnread = 0
         ownedMask = 0
         durationUnit = .auto
     }
@@ -101,6 +107,10 @@ final class FieldSlots {
 
     @inline(__always)
     func ignores(_ role: FieldRole) -> Bool { ignored & (1 << role.rawValue) != 0 }
+
+    /// Whether the record has a field for `role`, stored or not.
+    @inline(__always)
+    func mentions(_ role: FieldRole) -> Bool { (present | mentionedUnread) & (1 << role.rawValue) != 0 }
 
     /// Sets a field to a view of `bytes`, which must stay valid until the event is built
     /// (the line itself). Use `copy: true` for bytes that do not live that long.

@@ -175,7 +175,11 @@ final class JSONLineParser: LineParser {
     }
 
     private func accepts(_ entry: JSONFieldMap.Entry, _ slots: FieldSlots) -> Bool {
-        entry.role == .errorText || slots.wants(entry.role, rank: entry.rank)
+        if slots.ignores(entry.role) {
+            slots.mentionedUnread |= 1 << entry.role.rawValue
+            return false
+        }
+        return entry.role == .errorText || slots.wants(entry.role, rank: entry.rank)
     }
 
     private func store(_ entry: JSONFieldMap.Entry, _ value: UnsafeRawBufferPointer, slots: FieldSlots) {

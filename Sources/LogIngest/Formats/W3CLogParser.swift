@@ -12,7 +12,7 @@ final class W3CLogParser: LineParser {
     private static let names: [String: Column] = [
         "date": .date, "time": .time, "c-ip": .field(.sourceIP), "cs-username": .field(.principal),
         "cs-method": .field(.method), "cs-uri-stem": .field(.path), "cs-uri-query": .query,
-        "sc-status": .field(.status), "time-taken": .field(.duration), "sc-bytes": .field(.bytes),
+        "sc-status": .field(.status), "sc-substatus": .field(.subStatus), "time-taken": .field(.duration), "sc-bytes": .field(.bytes),
     ]
 
     private let overrides: [FieldRole: String]

@@ -13,6 +13,8 @@ public struct IngestSummary {
 
     /// Each input's name and counts, in the order they ended.
     public var perInput: [(name: String, stats: InputStats)] = []
+    /// Inputs that had records and gave no event from any: what was wrong, one line each.
+    public var unusable: [String] = []
 
     public init() {}
 
@@ -25,6 +27,18 @@ public struct IngestSummary {
         totals.events += s.events
         totals.malformed += s.malformed
         totals.notRequests += s.notRequests
+        totals.notAccessLog += s.notAccessLog
+        totals.withoutStatus += s.withoutStatus
+        totals.withoutAddress += s.withoutAddress
+        if reader.name == "-" { readStandardInput = true }
+        if s.events == 0 && s.notRequests == 0 && (s.malformed > 0 || s.notAccessLog > 0 || s.oversized > 0) {
+            var message = "\(TextSafety.escape(reader.name)): nothing in it could be read (formats tried: \(reader.formatsTried))"
+            if let first = reader.firstRejected { message += "; line \(first.line): \(TextSafety.escape(first.reason))" }
+            unusable.append(message)
+        }
+        if s.notAccessLog > 0 {
+            notAccessLogs.append((reader.name, s.notAccessLog))
+        }
         totals.oversized += s.oversized
         totals.compressedBytes += s.compressedBytes
         totals.decodedBytes += s.decodedBytes
@@ -35,8 +49,15 @@ public struct IngestSummary {
         for m in reader.malformedSamples where malformedSamples.count < 5 { malformedSamples.append(m) }
     }
 
+    /// Whether standard input was one of the inputs (its bytes are not from disk).
+    public var readStandardInput = false
+
+    /// Inputs with records that were not access-log records, and how many.
+    public var notAccessLogs: [(name: String, count: Int64)] = []
+
     public var lines: [String] {
         var out: [String] = []
+        for message in unusable { out.append("logwatch: " + message) }
         out.append("logwatch: \(inputs) input\(inputs == 1 ? "" : "s")\(unreadable > 0 ? " (\(unreadable) unreadable or damaged)" : ""): \(NumberFormat.grouped(totals.lines)) lines, \(NumberFormat.grouped(totals.events)) events, \(NumberFormat.grouped(totals.malformed)) malformed, \(NumberFormat.grouped(totals.oversized)) oversized")
         if !eventsByFormat.isEmpty {
             let formats = eventsByFormat.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \(NumberFormat.grouped($0.value))" }
@@ -45,7 +66,13 @@ public struct IngestSummary {
         if totals.notRequests > 0 {
             out.append("  \(NumberFormat.grouped(totals.notRequests)) records were not requests (other platform events, system-log messages about something else, Instance Analyzer polling): counted and skipped")
         }
-        out.append("  bytes read: \(NumberFormat.grouped(totals.compressedBytes)) from disk, \(NumberFormat.grouped(totals.decodedBytes)) decoded")
+        for (name, n) in notAccessLogs {
+            out.append("  \(TextSafety.escape(name)): \(NumberFormat.grouped(n)) record\(n == 1 ? "" : "s") with no status, method, path or client address: not an access log, skipped")
+        }
+        if totals.withoutStatus > 0 || totals.withoutAddress > 0 {
+            out.append("  events without a status: \(NumberFormat.grouped(totals.withoutStatus)); without a client address: \(NumberFormat.grouped(totals.withoutAddress))")
+        }
+        out.append("  bytes read: \(NumberFormat.grouped(totals.compressedBytes))\(readStandardInput ? "" : " from disk"), \(NumberFormat.grouped(totals.decodedBytes)) decoded")
         for b in bombs {
             out.append("  \(TextSafety.escape(b.name)): \(NumberFormat.grouped(b.compressed)) bytes expanded to \(NumberFormat.grouped(b.decoded)) (\(NumberFormat.grouped(b.decoded / max(1, b.compressed))) times): a decompression bomb? It was streamed, never held in memory")
         }

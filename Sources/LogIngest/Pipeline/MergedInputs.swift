@@ -32,7 +32,9 @@ public final class MergedInputs {
     private var pending: [Pending] = []
     private var active: [Active] = []
     public private(set) var summary = IngestSummary()
-    public private(set) var failed = false
+    /// An input could not be opened or read to its end, or nothing in one could be read.
+    public var failed: Bool { inputFailed || !summary.unusable.isEmpty }
+    private var inputFailed = false
     /// Where progress is published, when it is shown.
     public var progress: ProgressCounter?
     /// Set when another thread has time to spare for decompression: inputs read on this
@@ -70,7 +72,7 @@ public final class MergedInputs {
     private func report(_ error: IngestError) {
         printError("logwatch: \(TextSafety.escape(error.description))")
         summary.unreadable += 1
-        failed = true
+        inputFailed = true
     }
 
     /// Replaces the contents of `batch` with up to `limit` next events of all inputs, by event
@@ -207,6 +209,6 @@ public final class MergedInputs {
     private func damaged(_ reader: LogReader, _ error: IngestError) {
         printError("logwatch: \(TextSafety.escape(error.description)); \(reader.stats.events) events before it were kept")
         summary.unreadable += 1
-        failed = true
+        inputFailed = true
     }
 }

@@ -52,6 +52,12 @@ public struct InputStats: Sendable, Equatable {
     /// Well-formed records that are not requests (other platform events, system-log messages
     /// about something else, the Instance Analyzer's polling).
     public var notRequests: Int64 = 0
+    /// Records with no request field (JSON objects of an application's or a firewall's log).
+    public var notAccessLog: Int64 = 0
+    /// Events without a status (their outcome is `unknown` unless the source tells), and
+    /// without a client address (the address detectors cannot judge them).
+    public var withoutStatus: Int64 = 0
+    public var withoutAddress: Int64 = 0
     public var oversized: Int64 = 0
     public var compressedBytes: Int64 = 0
     public var decodedBytes: Int64 = 0

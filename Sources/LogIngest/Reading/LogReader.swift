@@ -196,7 +196,7 @@ public final class LogReader {
                 if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { resumePoint = lineEnd; continue }
                 guard let format = FormatDetector.detect(line.bytes) else {
                     undetectedLines += 1
-                    if !priming { noteMalformed(line.number, "format not recognised (not combined, JSON, ServiceNow CSV or W3C)") }
+                    if !priming { noteMalformed(line.number, "format not recognised (not combined, JSON, ServiceNow CSV or XML, or W3C)") }
                     resumePoint = lineEnd
                     continue
                 }
@@ -282,6 +282,9 @@ public final class LogReader {
         case .notARequest:
             consecutiveMalformed = 0
             stats.notRequests += 1
+        case .notAnAccessLog:
+            stats.notAccessLog += 1
+            if firstRejected == nil { firstRejected = (line, "a record with no status, method, path or client address") }
         case .missingTime:
             noteMalformed(line, "no timestamp field")
             unpinUnproven()
@@ -315,7 +318,16 @@ public final class LogReader {
     /// Malformed lines in a row after which a line of another format changes the format.
     static var malformedRunBeforeRedetection: Int { 20 }
 
+    /// The first record that gave no event, and why: what to say when none gave one.
+    public private(set) var firstRejected: (line: Int64, reason: String)?
+
+    /// The formats this reader could take for its input.
+    public var formatsTried: String {
+        options.format == .auto ? "combined, common, JSON, ServiceNow CSV and XML, W3C" : options.format.rawValue
+    }
+
     private func noteMalformed(_ line: Int64, _ reason: String) {
+        if firstRejected == nil { firstRejected = (line, reason) }
         consecutiveMalformed += 1
         stats.malformed += 1
         if malformedSamples.count < options.malformedSampleLimit {
@@ -324,6 +336,8 @@ public final class LogReader {
     }
 
     private func updateCounts() {
+        stats.withoutStatus = builder.withoutStatus
+        stats.withoutAddress = builder.withoutAddress
         stats.oversized = framer.oversizedLines
         stats.lines = framer.lineNumber
         stats.compressedBytes = decoding.compressedRead
