@@ -132,6 +132,16 @@ public final class FileFollower {
         var changed: Int64
         /// Its creation time (wall clock, nanoseconds), where the file system keeps one.
         var born: Int64?
+        /// Its last modification (wall clock, nanoseconds): gzip and zstd give a compressed
+        /// file the time of the file they compressed, so for one it is when its lines ended.
+        var modified: Int64 = 0
+
+        /// When its lines began, as far as the file system tells: its birth, or for a
+        /// compressed file (born when compressed, long after its lines were written) its
+        /// modification time, which comes from the file it was made of.
+        func linesBegan(compressed: Bool) -> Int64 {
+            compressed ? min(modified, born ?? changed) : (born ?? changed)
+        }
 
         /// Whether it was created after `look`: by its birth time where known; else, for a
         /// plain file, by its status change time (a file the look found would have a
@@ -186,7 +196,9 @@ public final class FileFollower {
                 var born: Int64 = 0
                 let known = logwatch_birth_time(path, &born) == 0
                 if seen.insert(id).inserted {
-                    out.append(Found(path: path, identity: id, size: Int64(st.st_size), pattern: pattern, changed: changed, born: known ? born : nil))
+                    var f = Found(path: path, identity: id, size: Int64(st.st_size), pattern: pattern, changed: changed, born: known ? born : nil)
+                    f.modified = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+                    out.append(f)
                 }
             }
         }
@@ -346,10 +358,11 @@ public final class FileFollower {
                 unmatched[id] = (cp, 0)
             }
         }
-        // Files no checkpoint resumes, oldest change first.
+        // Files no checkpoint resumes, oldest lines first.
         let knownPaths = Set(checkpoints.map(\.path))
         var newFiles: [FollowedFile] = []
-        for f in found.sorted(by: { ($0.born ?? $0.changed) < ($1.born ?? $1.changed) }) where !claimed.contains(f.identity) {
+        let byAge = found.sorted { $0.linesBegan(compressed: Self.isCompressed($0.path)) < $1.linesBegan(compressed: Self.isCompressed($1.path)) }
+        for f in byAge where !claimed.contains(f.identity) {
             // A file under a checkpointed name that is not the checkpointed file replaced it by
             // rotation; a file changed since its pattern was last looked at was not there then.
             let successor = knownPaths.contains(f.path)
