@@ -674,9 +674,15 @@ public final class FileFollower {
             if let look = previousLooks[f.pattern], let born = f.born, born > look, Self.isCompressed(f.path) {
                 // Created since the last look and compressed already: the compressed form of
                 // a file read here (delaycompress), or a file written, rotated and compressed
-                // between two looks, whose lines nobody read.
+                // between two looks, whose lines nobody read. One still being written (its
+                // stream ends early) is judged at a later look, once whole, for a while.
+                let started = compressingSince[f.identity] ?? now
+                compressingSince[f.identity] = started
+                let original = compressedOriginal(f.path)
+                if original.unfinished && now - started < graceSeconds * 3 { continue }
+                compressingSince[f.identity] = nil
                 judgedCompressed.insert(f.identity)
-                if let original = compressedOriginal(f.path) {
+                if let original = original.path {
                     notices.append("\(f.path): \(original) compressed; read already")
                 } else if let file = openArchive(f.path, f.identity, resumeAt: 0) {
                     file.waitsFor = files.filter { !$0.closed && !$0.isArchive }.map(\.identity)
@@ -729,16 +735,22 @@ public final class FileFollower {
     /// First bytes of files let go of lately: a compressed file created since may be one of them.
     private var letGoRecently: [(hash: UInt64, length: Int, path: String)] = []
 
+    /// Compressed files seen being written, and since when (`now`).
+    private var compressingSince: [FileIdentity: Double] = [:]
+
     /// The file read here (followed, let go of lately, or truncated lately) whose first bytes
-    /// the compressed file at `path` starts with when decoded, if any.
-    private func compressedOriginal(_ path: String) -> String? {
-        guard let start = try? Self.decodedFirstBytes(path, upTo: Fingerprint.maxLength).bytes else { return nil }
+    /// the compressed file at `path` starts with when decoded, if any; `unfinished` when its
+    /// stream ended early (the compressor is still writing it) before any match.
+    private func compressedOriginal(_ path: String) -> (path: String?, unfinished: Bool) {
+        guard let decoded = try? Self.decodedFirstBytes(path, upTo: Fingerprint.maxLength) else { return (nil, true) }
+        let start = decoded.bytes
         func starts(_ hash: UInt64, _ length: Int) -> Bool {
             length > 0 && length <= start.count && StableHash.add(start[..<length], to: StableHash.offsetBasis) == hash
         }
         let known = files.filter { !$0.closed && !$0.isArchive }.map { ($0.fingerprint, $0.fingerprintLength, $0.path) }
             + letGoRecently + truncatedRecently
-        return known.first { starts($0.0, $0.1) }?.2
+        if let match = known.first(where: { starts($0.0, $0.1) }) { return (match.2, false) }
+        return (nil, decoded.damage != nil && start.count < Fingerprint.maxLength)
     }
 
     /// Bytes of the followed file `reader` reads that are not read yet (0 for a compressed one).
