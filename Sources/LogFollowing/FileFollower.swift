@@ -132,16 +132,12 @@ public final class FileFollower {
         var changed: Int64
         /// Its creation time (wall clock, nanoseconds), where the file system keeps one.
         var born: Int64?
-        /// Its last modification (wall clock, nanoseconds): gzip and zstd give a compressed
-        /// file the time of the file they compressed, so for one it is when its lines ended.
+        /// Its last modification (wall clock, nanoseconds): when its last line was written.
+        /// Rotated files keep it through a rename, and gzip and zstd give an archive the time
+        /// of the file they compressed; a copy-truncate copy has the time of the copy, and
+        /// the truncated file a later one. (Birth times are not in that order: the file that
+        /// copytruncate rotates keeps its birth while its copies are born later.)
         var modified: Int64 = 0
-
-        /// When its lines began, as far as the file system tells: its birth, or for a
-        /// compressed file (born when compressed, long after its lines were written) its
-        /// modification time, which comes from the file it was made of.
-        func linesBegan(compressed: Bool) -> Int64 {
-            compressed ? min(modified, born ?? changed) : (born ?? changed)
-        }
 
         /// Whether it was created after `look`: by its birth time where known; else, for a
         /// plain file, by its status change time (a file the look found would have a
@@ -358,10 +354,10 @@ public final class FileFollower {
                 unmatched[id] = (cp, 0)
             }
         }
-        // Files no checkpoint resumes, oldest lines first.
+        // Files no checkpoint resumes, those whose lines ended first first.
         let knownPaths = Set(checkpoints.map(\.path))
         var newFiles: [FollowedFile] = []
-        let byAge = found.sorted { $0.linesBegan(compressed: Self.isCompressed($0.path)) < $1.linesBegan(compressed: Self.isCompressed($1.path)) }
+        let byAge = found.sorted { $0.modified < $1.modified }
         for f in byAge where !claimed.contains(f.identity) {
             // A file under a checkpointed name that is not the checkpointed file replaced it by
             // rotation; a file changed since its pattern was last looked at was not there then.
