@@ -291,7 +291,11 @@ public final class FileFollower {
     /// replaced a checkpointed name or changed after the last look at its pattern
     /// (`lookedAt`, wall-clock nanoseconds by pattern); any other is read from its end, or
     /// from its start with `fromBeginning`. Newer files wait until the older rests are read.
-    public func start(checkpoints: [FileCheckpoint], lookedAt: [String: Int64] = [:], fromBeginning: Bool) {
+    /// - Parameter readToTheEnd: files an earlier run let go of, read to their end (see
+    ///   `readToTheEnd`): an archive of one of them made while stopped is not read again.
+    public func start(checkpoints: [FileCheckpoint], lookedAt: [String: Int64] = [:], fromBeginning: Bool,
+                      readToTheEnd: [ReadFile] = []) {
+        letGoRecently = readToTheEnd.map { ($0.hash, $0.length, $0.path) }
         // A rotation running while this looks (a file renamed between the listing and its
         // opening) would make its files look new: the first look starts over, a few times.
         for attempt in 1...4 {
@@ -366,6 +370,12 @@ public final class FileFollower {
             let created = lookedAt[f.pattern].map { f.created(after: $0, compressed: compressed) } ?? false
             let fromStart = successor || created || fromBeginning
             let file: FollowedFile
+            if (successor || created) && compressed, let original = compressedOriginal(f.path).path {
+                // The archive of a file an earlier run read to its end.
+                claimed.insert(f.identity)
+                notices.append("\(f.path): \(original) compressed; read already")
+                continue
+            }
             if (successor || created) && compressed {
                 // Written and compressed while logwatch was stopped: its lines were never read.
                 guard let archive = openArchive(f.path, f.identity, resumeAt: 0) else { continue }
@@ -730,6 +740,15 @@ public final class FileFollower {
     private var judgedCompressed: Set<FileIdentity> = []
     /// First bytes of files let go of lately: a compressed file created since may be one of them.
     private var letGoRecently: [(hash: UInt64, length: Int, path: String)] = []
+    private var readToTheEndChanged = false
+
+    /// The files let go of lately, read to their end, when that changed since the last call
+    /// (nil otherwise): kept with the checkpoints, so that the next run knows their archives.
+    public func takeReadToTheEnd() -> [ReadFile]? {
+        guard readToTheEndChanged else { return nil }
+        readToTheEndChanged = false
+        return letGoRecently.map { ReadFile(hash: $0.hash, length: $0.length, path: $0.path) }
+    }
 
     /// Compressed files seen being written, and since when (`now`).
     private var compressingSince: [FileIdentity: Double] = [:]
@@ -793,6 +812,7 @@ public final class FileFollower {
         if !file.isArchive && file.fingerprintLength > 0 {
             letGoRecently.append((file.fingerprint, file.fingerprintLength, file.path))
             if letGoRecently.count > 64 { letGoRecently.removeFirst() }
+            readToTheEndChanged = true
         }
         endedSummary.add(file.reader)
         if file.fd >= 0 { close(file.fd) }

@@ -73,7 +73,8 @@ public enum TailRun {
         let filePatterns = paths.filter { $0 != "-" }
         let follower = FileFollower(patterns: filePatterns, options: options, inputIndex: register)
         do {
-            follower.start(checkpoints: try store.fileCheckpoints(), lookedAt: try store.patternLooks(), fromBeginning: settings.fromBeginning)
+            follower.start(checkpoints: try store.fileCheckpoints(), lookedAt: try store.patternLooks(), fromBeginning: settings.fromBeginning,
+                           readToTheEnd: try store.readFiles())
         } catch {
             throw .reporting(error)
         }
@@ -162,7 +163,7 @@ public enum TailRun {
             do {
                 try store.checkpoint(files: follower.files.map(\.checkpoint),
                                      forget: follower.takeForgotten().map { ($0.device, $0.inode) },
-                                     looks: follower.lookedAt, cursors: pulledCursors,
+                                     looks: follower.lookedAt, cursors: pulledCursors, readFiles: follower.takeReadToTheEnd(),
                                      engine: snapshot.bytes, segments: snapshot.cuts.map { ($0.offset, $0.label) })
             } catch {
                 try fail(error)

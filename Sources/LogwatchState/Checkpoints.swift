@@ -28,6 +28,17 @@ extension StateStore {
         }
     }
 
+    /// The files let go of lately, read to their end, oldest first.
+    public func readFiles() throws(StateError) -> [ReadFile] {
+        try run("reading file checkpoints") {
+            try queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT hash, length, path FROM read_file ORDER BY position").map {
+                    ReadFile(hash: UInt64(bitPattern: $0[0]), length: $0[1], path: $0[2])
+                }
+            }
+        }
+    }
+
     /// The pull cursors saved for `source` (an instance's URL), by table.
     public func pullCursors(source: String) throws(StateError) -> [String: PullCursor] {
         try run("reading pull cursors") {
@@ -74,7 +85,8 @@ extension StateStore {
     /// before the first are label 0), and only the segments that changed since the last
     /// checkpoint are written.
     public func checkpoint(files: [FileCheckpoint], forget: [(device: UInt64, inode: UInt64)] = [], looks: [String: Int64] = [:],
-                           cursors: [PullCursor] = [], engine: [UInt8], segments: [(offset: Int, label: UInt64)] = []) throws(StateError) {
+                           cursors: [PullCursor] = [], readFiles: [ReadFile]? = nil,
+                           engine: [UInt8], segments: [(offset: Int, label: UInt64)] = []) throws(StateError) {
         let now = Self.nowMs()
         var parts: [(label: UInt64, bytes: ArraySlice<UInt8>)] = []
         var start = 0
@@ -106,6 +118,13 @@ extension StateStore {
                             offset = excluded.offset, updated_at = excluded.updated_at
                         """, arguments: [Int64(bitPattern: f.device), Int64(bitPattern: f.inode), Int64(bitPattern: f.fingerprint),
                                          f.fingerprintLength, f.path, f.offset, now])
+                }
+                if let readFiles {
+                    try db.execute(sql: "DELETE FROM read_file")
+                    for (i, f) in readFiles.enumerated() {
+                        try db.execute(sql: "INSERT INTO read_file (position, hash, length, path) VALUES (?, ?, ?, ?)",
+                                       arguments: [i, Int64(bitPattern: f.hash), f.length, f.path])
+                    }
                 }
                 for c in cursors {
                     try db.execute(sql: "INSERT OR REPLACE INTO pull_cursor (source, tbl, position, seen) VALUES (?, ?, ?, ?)",

@@ -108,6 +108,17 @@ extension StateStore {
                 );
                 """)
         }
+        m.registerMigration("v6-read-files") { db in
+            // Files let go of, read to their end (the last 64): their archives are not new data.
+            try db.execute(sql: """
+                CREATE TABLE read_file (
+                    position INTEGER PRIMARY KEY,
+                    hash INTEGER NOT NULL,
+                    length INTEGER NOT NULL,
+                    path TEXT NOT NULL
+                );
+                """)
+        }
         return m
     }
 }

@@ -357,6 +357,40 @@ import LogwatchCore
         #expect(lines == expected, "\(notices)")
     }
 
+    /// A file read to its end and let go of, then compressed while tail was stopped: its
+    /// archive is not new data (the torture found one read again: 2,366 lines twice).
+    @Test func theArchiveOfAFileReadToItsEndIsNotReadAgainAfterARestart() throws {
+        let first = Run(pattern: "app.log", grace: 1)
+        try first.append("app.log", 0, 30)
+        first.follower.start(checkpoints: [], fromBeginning: true)
+        first.pass()
+        try FileManager.default.moveItem(atPath: first.path("app.log"), toPath: first.path("app.log.1"))
+        try first.append("app.log", 100, 5)
+        for _ in 0..<6 { first.pass() }
+        #expect(first.lines == Array(0..<30).map(Int64.init) + Array(100..<105).map(Int64.init))
+        let readToTheEnd = try #require(first.follower.takeReadToTheEnd())
+        #expect(readToTheEnd.map { ($0.path as NSString).lastPathComponent } == ["app.log"], "the name it was followed under")
+        #expect(first.follower.takeReadToTheEnd() == nil, "only when it changed")
+        let checkpoints = first.follower.files.map(\.checkpoint)
+        let looks = first.follower.lookedAt
+        usleep(20_000)
+        try Self.shell("mv app.log.1 app.log.2 && gzip app.log.2", in: first.dir)
+        try first.append("app.log", 105, 5)
+
+        // Followed with a pattern that names the archives too, as `app.log*` would.
+        var allLooks = looks
+        allLooks[first.path("app.log*")] = looks[first.path("app.log")]
+        let next = FileFollower(patterns: [first.path("app.log*")], options: IngestOptions()) { _ in 0 }
+        next.start(checkpoints: checkpoints, lookedAt: allLooks, fromBeginning: false, readToTheEnd: readToTheEnd)
+        var lines: [Int64] = []
+        for pass in 1...10 {
+            next.rescan(now: Double(pass))
+            _ = next.read(budget: 1_000, now: Double(pass)) { lines.append($0.bytes ?? -1) }
+        }
+        #expect(lines == Array(105..<110).map(Int64.init))
+        #expect(next.takeNotices().contains { $0.hasSuffix("app.log.2.gz: \(first.path("app.log")) compressed; read already") })
+    }
+
     @Test func filesCreatedWhileStoppedAreReadFromTheirStart() throws {
         let first = Run(pattern: "app-*.log")
         try first.append("app-2026-12-07.log", 0, 10)

@@ -73,6 +73,23 @@ import LogwatchCore
         #expect(try reopened.fileCheckpoints() == [reused])
     }
 
+    /// Files read to their end and the pull cursors are saved with the checkpoint, and read
+    /// back by the next run; a checkpoint that gives no list of read files keeps the last one.
+    @Test func readFilesAndPullCursorsOutliveTheProcess() throws {
+        let dir = directory()
+        let read = [ReadFile(hash: 7, length: 1024, path: "/var/log/a.log"), ReadFile(hash: UInt64.max, length: 99, path: "/var/log/b.log")]
+        let cursor = PullCursor(source: "https://dev1.service-now.com", table: "sysevent", position: 1_764_000_000_000, seen: ["a1", "b2"])
+        do {
+            let store = try StateStore(directory: dir)
+            try store.checkpoint(files: [], cursors: [cursor], readFiles: read, engine: [1])
+            try store.checkpoint(files: [], readFiles: nil, engine: [2])
+        }
+        let reopened = try StateStore(directory: dir)
+        #expect(try reopened.readFiles() == read)
+        #expect(try reopened.pullCursors(source: "https://dev1.service-now.com") == ["sysevent": cursor])
+        #expect(try reopened.pullCursors(source: "https://other.service-now.com").isEmpty)
+    }
+
     /// The engine state is saved in segments, and a checkpoint writes only the segments that
     /// changed (and deletes those gone); reopening gives the whole state back.
     @Test func aCheckpointWritesOnlyTheSegmentsThatChanged() throws {

@@ -19,3 +19,17 @@ public struct FileCheckpoint: Sendable, Equatable {
     }
 }
 
+
+/// A followed file read to its end and let go of (rotated away, quiet): its first bytes, so
+/// that its archive, made later, is known as read.
+public struct ReadFile: Sendable, Equatable {
+    public var hash: UInt64
+    public var length: Int
+    public var path: String
+
+    public init(hash: UInt64, length: Int, path: String) {
+        self.hash = hash
+        self.length = length
+        self.path = path
+    }
+}
