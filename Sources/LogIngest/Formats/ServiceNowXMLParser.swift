@@ -22,7 +22,6 @@ final class ServiceNowXMLParser: LineParser {
         }
         if record[open - 1] == UInt8(ascii: "/") { return .skip }
         var i = open + 1
-        var sawTime = false
         while i < n {
             // Text between columns is whitespace.
             guard let lt = Self.index(of: UInt8(ascii: "<"), in: record, from: i) else { break }
@@ -51,7 +50,6 @@ final class ServiceNowXMLParser: LineParser {
             guard let end = Self.endTag(record, name: name, from: i) else { return .malformed("no end tag for <\(String(decoding: name, as: UTF8.self))>") }
             let text = UnsafeRawBufferPointer(rebasing: record[i..<end])
             if let target, slots.wants(target.role, rank: target.rank) {
-                if target.role == .time { sawTime = true }
                 if text.contains(UInt8(ascii: "&")) {
                     slots.begin(target.role, rank: target.rank)
                     Self.decodeEntities(text) { slots.append(target.role, $0) }
@@ -64,7 +62,7 @@ final class ServiceNowXMLParser: LineParser {
             guard let close = Self.index(of: UInt8(ascii: ">"), in: record, from: i) else { break }
             i = close + 1
         }
-        return sawTime || slots.has(.time) ? .fields : .malformed("record has no time column (sys_created_on)")
+        return slots.has(.time) ? .fields : .malformed("record has no time column (sys_created_on)")
     }
 
     private func role(for name: UnsafeRawBufferPointer) -> (role: FieldRole, rank: Int)? {
