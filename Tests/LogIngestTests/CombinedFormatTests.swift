@@ -23,6 +23,24 @@ import Testing
         #expect(e.outcome == .success)
     }
 
+    /// Lines that start with the server's name: Apache's `vhost_combined`, defined in Debian's
+    /// apache2.conf as `LogFormat "%v:%p %h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\""`
+    /// (directives from "mod_log_config", Apache HTTP Server documentation), and an nginx
+    /// `log_format` starting with `$host` ("ngx_http_log_module", nginx documentation).
+    @Test(arguments: [
+        (#"www.example.com:443 192.0.2.10 - alice [10/Oct/2023:13:55:36 -0700] "GET /api/now/table/incident HTTP/1.1" 401 2326 "-" "curl/8.0""#, "192.0.2.10", "alice"),
+        (#"api.example.com 2001:db8::7 - - [10/Oct/2023:13:55:36 -0700] "GET /api/now/table/incident HTTP/1.1" 401 2326 "-" "curl/8.0""#, "2001:db8::7", nil as String?),
+    ])
+    func linesThatStartWithTheServersName(line: String, client: String, user: String?) throws {
+        let e = try one(line)
+        #expect(e.sourceIP?.description == client)
+        #expect(e.principal == user)
+        #expect(EventTime.rfc3339(e.time) == "2023-10-10T20:55:36.000Z")
+        #expect(e.path == "/api/now/table/incident")
+        #expect(e.status == 401)
+        #expect(e.failureReason == (user == nil ? .missingCredentials : .badCredentials))
+    }
+
     @Test func negativeOffsetAndDayRollover() throws {
         let e = try one(#"10.0.0.1 - - [31/Dec/2023:23:30:00 -0130] "GET / HTTP/1.1" 200 - "-" "-""#)
         #expect(EventTime.rfc3339(e.time) == "2024-01-01T01:00:00.000Z")

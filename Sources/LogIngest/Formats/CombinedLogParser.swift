@@ -15,22 +15,25 @@ final class CombinedLogParser: LineParser {
         if line.isEmpty { return .skip }
         var c = ByteCursor(line)
         c.skipSpaces()
-        let host = c.token()
-        guard !host.isEmpty else { return .malformed("no client address") }
-        slots.setOnce(.sourceIP, host)
+        let first = c.token()
+        guard !first.isEmpty else { return .malformed("no client address") }
         c.skipSpaces()
-        _ = c.token() // identd, always "-" in practice
+        let second = c.token() // identd, always "-" in practice
         c.skipSpaces()
-        // The user may be quoted by some loggers (Traefik writes "-" unquoted, Apache may quote).
-        let user: UnsafeRawBufferPointer
-        if !c.atEnd && c.current == UInt8(ascii: "\"") {
-            guard let q = c.quoted() else { return .malformed("unterminated quoted user") }
-            user = q
-        } else {
-            user = c.token()
+        guard var user = Self.userField(&c) else { return .malformed("unterminated quoted user") }
+        c.skipSpaces()
+        var client = first
+        if !c.atEnd && c.current != UInt8(ascii: "[") {
+            // Apache's vhost_combined ("%v:%p %h %l %u %t ...") and nginx formats that start
+            // with $host: the server's name comes first, then the client.
+            guard let fourth = Self.userField(&c) else { return .malformed("unterminated quoted user") }
+            c.skipSpaces()
+            guard !c.atEnd, c.current == UInt8(ascii: "[") else { return .malformed("no [timestamp] after the user field") }
+            client = second
+            user = fourth
         }
+        slots.setOnce(.sourceIP, client)
         if !(user.count == 1 && user[0] == UInt8(ascii: "-")) && !user.isEmpty { slots.setOnce(.principal, user) }
-        c.skipSpaces()
         guard !c.atEnd, c.current == UInt8(ascii: "[") else { return .malformed("no [timestamp] after the user field") }
         c.index += 1
         guard let time = c.upTo(UInt8(ascii: "]")) else { return .malformed("unterminated [timestamp]") }
@@ -73,6 +76,13 @@ final class CombinedLogParser: LineParser {
             if quotedSeen >= 2 && !slots.ignores(.duration) { noteExtra(extra, into: slots) }
         }
         return .fields
+    }
+
+    /// The user field: a token, or quoted (some loggers quote it; Traefik writes "-" unquoted);
+    /// nil for an unterminated quote.
+    private static func userField(_ c: inout ByteCursor) -> UnsafeRawBufferPointer? {
+        if !c.atEnd && c.current == UInt8(ascii: "\"") { return c.quoted() }
+        return c.token()
     }
 
     /// Durations from the fields nginx and Traefik configurations commonly append:
